@@ -1,0 +1,108 @@
+"""GraphNet: the `nn.Module` a network file becomes.
+
+Nodes run in file order over a dict of named values. Each step also lists the values that die
+after it, so inference keeps no more activations alive than a hand-written forward would. The
+loop is plain Python over static structure, so `torch.fx` traces it into straight-line code and
+`torch.export` exports it; the interpretive overhead is measured in benchmarks/graph_overhead.py.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from blocks.registry import FeatureSpec, Role
+
+INPUT_NAME = "image"
+
+
+@dataclass(frozen=True)
+class Node:
+    """One built node: which block, fed by which values, producing which values."""
+
+    name: str
+    role: Role
+    block: str
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    aux: float | None  # loss weight of an auxiliary head (training only); None for inference nodes
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    line: int = 0
+
+
+class GraphNet(nn.Module):
+    """A network built from a DSL file: nodes in order, logits resized to the input size.
+
+    eval(): returns logits (B, classes, H, W).
+    train(): returns the logits, or `{"out": logits, "aux": [(aux_logits, weight), ...]}` when the
+    network has auxiliary heads (each resized to the input size, to meet the labels).
+    """
+
+    def __init__(self, name: str, canonical: str, plan: list[Node], modules: dict[str, nn.Module],
+                 specs: dict[str, FeatureSpec], output: str, doc: str = "", swaps: tuple = ()):
+        super().__init__()
+        self.name, self.canonical, self.doc, self.swaps = name, canonical, doc, tuple(swaps)
+        self.plan = list(plan)
+        self.nodes = nn.ModuleDict(modules)
+        self.specs = dict(specs)
+        self.output = output
+        self.classes = specs[output].channels
+        self.output_stride = max(s.stride for s in specs.values())
+        self._free_after = self._liveness()
+
+    def _liveness(self) -> list[tuple[str, ...]]:
+        """For each step, the values whose last consumer it is (freed right after it)."""
+        last_use: dict[str, int] = {}
+        for i, node in enumerate(self.plan):
+            for name in node.inputs:
+                last_use[name] = i
+        free: list[list[str]] = [[] for _ in self.plan]
+        for name, i in last_use.items():
+            if name != self.output:
+                free[i].append(name)
+        return [tuple(f) for f in free]
+
+    def forward(self, image: torch.Tensor):
+        env: dict[str, torch.Tensor] = {INPUT_NAME: image}
+        aux: list[tuple[torch.Tensor, float]] = []
+        for node, dead in zip(self.plan, self._free_after):
+            if node.aux is None:
+                out = self.nodes[node.name](*[env[i] for i in node.inputs])
+                if len(node.outputs) == 1:
+                    env[node.outputs[0]] = out
+                else:
+                    for name, value in zip(node.outputs, out):
+                        env[name] = value
+            elif self.training:
+                logits = self.nodes[node.name](*[env[i] for i in node.inputs])
+                aux.append((self._to_input_size(logits, image), node.aux))
+            for name in dead:
+                del env[name]
+        logits = self._to_input_size(env[self.output], image)
+        if self.training and aux:
+            return {"out": logits, "aux": aux}
+        return logits
+
+    @staticmethod
+    def _to_input_size(logits: torch.Tensor, image: torch.Tensor) -> torch.Tensor:
+        return F.interpolate(logits, size=image.shape[-2:], mode="bilinear", align_corners=False)
+
+    # -- accounting ------------------------------------------------------------------------------
+    def param_counts(self) -> dict[str, Any]:
+        """Parameters: total, inference graph (auxiliary heads excluded) and per node."""
+        per_node = {n.name: sum(p.numel() for p in self.nodes[n.name].parameters()) for n in self.plan}
+        aux = sum(per_node[n.name] for n in self.plan if n.aux is not None)
+        total = sum(p.numel() for p in self.parameters())
+        return {"total": total, "inference": total - aux, "per_node": per_node}
+
+    def node(self, name: str) -> Node:
+        for n in self.plan:
+            if n.name == name:
+                return n
+        raise KeyError(name)
+
+    def extra_repr(self) -> str:
+        return f"canonical={self.canonical!r}, nodes={len(self.plan)}, output_stride={self.output_stride}"

@@ -1,0 +1,58 @@
+"""Parameter-free fusions: element-wise add and channel concatenation.
+
+`out` (the fusion role's interface kwarg) adds a 1x1 conv-BN-ReLU after the merge when it differs
+from the merged width, so that a swap into a slot with a fixed output width still fits.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from blocks.layers import ConvBNAct
+from blocks.registry import BlockError, FeatureSpec, Role, register
+
+
+def _same_stride(specs: tuple[FeatureSpec, ...], name: str) -> int:
+    strides = {s.stride for s in specs}
+    if len(strides) != 1:
+        raise BlockError(f"{name} inputs are at strides {', '.join(str(s.stride) for s in specs)}: "
+                         "upsample the deeper input to the skip's stride first")
+    return specs[0].stride
+
+
+@register(Role.FUSION, "add")
+class Add(nn.Module):
+    """Element-wise sum of inputs with equal channels."""
+
+    def __init__(self, *xs: FeatureSpec, out: int | None = None):
+        super().__init__()
+        stride = _same_stride(xs, "add")
+        if len({s.channels for s in xs}) != 1:
+            raise BlockError(f"add inputs have {', '.join(str(s.channels) for s in xs)} channels: "
+                             "use fusion.concat or project them to one width")
+        width = xs[0].channels
+        out = out or width
+        self.project = ConvBNAct(width, out, 1) if out != width else nn.Identity()
+        self.out_specs = (FeatureSpec(out, stride),)
+
+    def forward(self, *xs):
+        y = xs[0]
+        for x in xs[1:]:
+            y = y + x
+        return self.project(y)
+
+
+@register(Role.FUSION, "concat")
+class Concat(nn.Module):
+    """Channel concatenation."""
+
+    def __init__(self, *xs: FeatureSpec, out: int | None = None):
+        super().__init__()
+        stride = _same_stride(xs, "concat")
+        width = sum(s.channels for s in xs)
+        out = out or width
+        self.project = ConvBNAct(width, out, 1) if out != width else nn.Identity()
+        self.out_specs = (FeatureSpec(out, stride),)
+
+    def forward(self, *xs):
+        return self.project(torch.cat(xs, dim=1))
