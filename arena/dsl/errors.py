@@ -1,8 +1,10 @@
 """The one error type of the DSL: a message, its position, and a hint for the fix."""
 from __future__ import annotations
 
+from arena.errors import ArenaError
 
-class DSLError(Exception):
+
+class DSLError(ArenaError):
     """A mistake in a network file or spec string, located at file:line:col.
 
     `str()` is one line, ready to print: `fanet.arena:12:9: unknown upsampler block 'gia' (did you mean gai?)`.
@@ -17,7 +19,7 @@ class DSLError(Exception):
         return f"{self.file}:{self.line}:{self.col}" if self.line else self.file
 
     def __str__(self) -> str:
-        text = f"{self.where}: {self.message}"
+        text = self.message if self.file == "<spec>" else f"{self.where}: {self.message}"
         return f"{text} ({self.hint})" if self.hint else text
 
 

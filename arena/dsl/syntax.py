@@ -7,6 +7,7 @@ lines. Anything else is a `DSLError` at its line:col with a hint.
 from __future__ import annotations
 
 import ast
+import warnings
 from typing import Any
 
 from arena.dsl.errors import DSLError
@@ -112,7 +113,7 @@ class _Parser:
         kwargs, kwarg_pos = {}, {}
         for kw in self.keywords(node):
             kwargs[kw.arg] = self.kwarg_value(kw.value, params)
-            kwarg_pos[kw.arg] = self.pos(kw.value)
+            kwarg_pos[kw.arg] = self.pos(kw)  # the keyword's name, where the fix goes
         return Call(role, block, tuple(inputs), kwargs, targets, self.pos(node), tuple(input_pos), kwarg_pos, name)
 
     def targets(self, node: ast.Assign, params: dict[str, Any], defined: set[str]) -> tuple[str, ...]:
@@ -190,7 +191,9 @@ class _Parser:
 
     def parse(self) -> NetFile:
         try:
-            tree = ast.parse(self.source, filename=self.path)
+            with warnings.catch_warnings():  # Python's own warnings (escapes) are not the user's concern here
+                warnings.simplefilter("ignore")
+                tree = ast.parse(self.source, filename=self.path)
         except SyntaxError as e:
             raise DSLError(f"syntax error: {e.msg}", file=self.path, line=e.lineno or 0, col=e.offset or 0,
                            hint="a network file is restricted Python") from None

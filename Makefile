@@ -1,0 +1,26 @@
+# `make demo` and `make test` each create .venv and install with the pinned constraints.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test install clean
+
+$(BIN)/arena: pyproject.toml constraints.txt
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -c constraints.txt -e ".[test]"
+	touch $(BIN)/arena
+
+install: $(BIN)/arena
+
+demo: install
+	$(BIN)/arena list nets
+	$(BIN)/arena show fast_scnn
+	$(BIN)/arena show "fanet18[upsampler=gai]"
+	$(BIN)/python benchmarks/graph_overhead.py --res 256x512 --iters 5
+
+test: install
+	$(BIN)/pytest -q
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,252 @@
+"""Cost accounting for `arena profile`: parameters, MACs (three counters), activation memory, per node.
+
+The primary MAC figure comes from `arena.counters.count_primary` (FlopCounterMode plus documented
+costs for interpolation, pooling and normalisation) on meta tensors: no memory, no compute. fvcore
+and ptflops (`backend='aten'`) are optional cross-checks, each in its own process, shown beside it;
+a node where one disagrees with the primary by more than 2 % is flagged, with the ops it missed.
+
+Activation memory is an estimate of the inference pass: values live from the node that makes
+them to their last consumer (the rule `GraphNet.forward` follows), plus the largest temporary
+made inside the running node. It excludes weights, allocator caching and backend workspace.
+Units: MACs (one multiply-add = 1); GFLOPs = 2 x GMACs where shown.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from arena.errors import ArenaError
+
+DISAGREEMENT = 0.02  # relative difference per node above which a cross-check is flagged
+CROSS_CHECKS = ("fvcore", "ptflops")
+WRAPPER = "(wrapper)"  # the final resize of the logits, outside every node
+# The published variants of DESIGN.md §4 (`arena profile all`).
+PUBLISHED = ("fanet18", "fanet34", "fast_scnn", "s2fpn18", "s2fpn34", "s2fpn34m", "sgcpnet", "gain18")
+ROLE_ORDER = ("downsampler", "backbone", "attention", "pyramid", "upsampler", "fusion", "head", "op", "wrapper")
+
+
+class ProfileError(ArenaError):
+    """A profile that cannot be run as asked (resolution, memory)."""
+
+
+def parse_res(text: str) -> tuple[int, int]:
+    """`512x1024` -> (512, 1024): height then width."""
+    try:
+        h, w = (int(v) for v in text.lower().replace("*", "x").split("x"))
+    except ValueError:
+        raise ProfileError(f"resolution {text!r} is not HxW: write it like 512x1024 (height x width)") from None
+    if h <= 0 or w <= 0:
+        raise ProfileError(f"resolution {text!r} must be positive, like 512x1024")
+    return h, w
+
+
+def check_resolution(net, height: int, width: int) -> None:
+    """Refuse a size the network cannot divide into its deepest stride (skips would not align)."""
+    s = net.output_stride
+    if height % s or width % s:
+        fix = f"{max(s, round(height / s) * s)}x{max(s, round(width / s) * s)}"
+        raise ProfileError(f"resolution {height}x{width} is not divisible by {net.canonical}'s output stride "
+                           f"{s}: use a multiple of {s} on both sides, e.g. {fix}")
+
+
+def total_ram() -> int:
+    """Physical memory of this machine in bytes (the default ceiling for an activation estimate)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
+        return 16 * 2**30
+
+
+def _value_bytes(net, height: int, width: int, batch: int, shapes: dict[str, tuple] | None = None) -> dict[str, int]:
+    """Bytes of every value (fp32): measured shapes when known, else from the spec (channels, stride)."""
+    out = {"image": batch * 3 * height * width * 4}
+    for name, spec in net.specs.items():
+        if shapes and name in shapes:
+            numel = 1
+            for d in shapes[name]:
+                numel *= d
+            out[name] = numel * 4
+        elif name != "image":
+            out[name] = batch * spec.channels * -(-height // spec.stride) * -(-width // spec.stride) * 4
+    return out
+
+
+def activation_peak(net, height: int, width: int, batch: int = 1, shapes: dict[str, tuple] | None = None,
+                    temps: dict[str, int] | None = None) -> int:
+    """Peak activation bytes of the inference pass by liveness over `net.plan` (see module doc)."""
+    size = _value_bytes(net, height, width, batch, shapes)
+    last_use: dict[str, int] = {}
+    for i, node in enumerate(net.plan):  # aux consumers count too: GraphNet frees by the same rule
+        for v in node.inputs:
+            last_use[v] = i
+    live = {"image": size["image"]}
+    peak = size["image"]
+    for i, node in enumerate(net.plan):
+        if node.aux is None:
+            outs = {v: size.get(v, 0) for v in node.outputs}
+            peak = max(peak, sum(live.values()) + sum(outs.values()) + (temps or {}).get(node.name, 0))
+            live.update(outs)
+        for v in [v for v, last in last_use.items() if last == i and v != net.output]:
+            live.pop(v, None)
+    logits = batch * net.classes * height * width * 4  # the wrapper's resize to the input size
+    return max(peak, sum(live.values()) + logits)
+
+
+def _fmt_bytes(n: float) -> str:
+    return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.1f} MiB"
+
+
+def check_memory(net, height: int, width: int, estimate: int, max_bytes: int | None) -> None:
+    limit = total_ram() if max_bytes is None else max_bytes
+    if estimate > limit:
+        raise ProfileError(f"{net.canonical} at {height}x{width} needs an estimated {_fmt_bytes(estimate)} of "
+                           f"activations, more than the {_fmt_bytes(limit)} allowed (this machine's RAM unless "
+                           f"--max-memory is given): use a smaller resolution or raise --max-memory")
+
+
+def _build(spec: str, classes: int | None):
+    from arena.describe import build_meta
+
+    return build_meta(spec, **({"classes": classes} if classes else {})).eval()
+
+
+def profile(spec: str, res: tuple[int, int] = (512, 1024), *, classes: int | None = None,
+            cross_check: bool = False, max_bytes: int | None = None, batch: int = 1) -> dict[str, Any]:
+    """Profile one network at one resolution. Returns plain data (see `docs/profile.md` for fields)."""
+    import torch
+
+    from arena import counters
+
+    height, width = res
+    net = _build(spec, classes)
+    check_resolution(net, height, width)
+    check_memory(net, height, width, activation_peak(net, height, width, batch), max_bytes)  # up front
+    x = torch.empty(batch, 3, height, width, device="meta")
+    prim = counters.count_primary(net, x)
+    out_shape = prim["output_shape"]
+    shapes = {v: s for n in net.plan if n.name in prim["out_shapes"]
+              for v, s in zip(n.outputs, prim["out_shapes"][n.name])}
+    peak = activation_peak(net, height, width, batch, shapes, prim["temp_bytes"])
+    checks: dict[str, dict[str, Any]] = {}
+    if cross_check:
+        check_memory(net, height, width, peak, max_bytes)  # cross-checks run real compute
+        for name in CROSS_CHECKS:
+            checks[name] = counters.count_isolated(name, spec, height, width, classes)
+    return _assemble(net, (height, width), batch, prim, checks, peak, out_shape)
+
+
+def _assemble(net, res, batch, prim, checks, peak, out_shape) -> dict[str, Any]:
+    """Per-node rows, the wrapper row, role totals and flags from the counters' raw outputs."""
+    params = net.param_counts()
+    nodes = []
+    for node in net.plan:
+        ran = node.name in prim["out_shapes"]
+        shapes = prim["out_shapes"].get(node.name, [])
+        row = {"node": node.name, "role": node.role.value, "block": node.block, "aux": node.aux,
+               "params": params["per_node"][node.name], "macs": prim["per_node"].get(node.name) if ran else None,
+               "out_shapes": shapes, "out_bytes": sum(4 * _prod(s) for s in shapes),
+               "temp_bytes": prim["temp_bytes"].get(node.name, 0), "ops": prim["ops"].get(node.name, {}),
+               "missed": {"primary": prim["uncounted"].get(node.name, [])} if ran else {}}
+        nodes.append(row)
+    nodes.append({"node": WRAPPER, "role": "wrapper", "block": "resize", "aux": None, "params": 0,
+                  "macs": prim["wrapper"], "out_shapes": [out_shape], "out_bytes": 4 * _prod(out_shape),
+                  "temp_bytes": 0, "ops": {}, "missed": {"primary": prim["uncounted"].get(WRAPPER, [])}})
+    from arena.counters import is_zero_by_convention
+
+    flags = []
+    for counter, result in checks.items():
+        if "error" in result:
+            continue
+        for row in nodes:
+            if row["macs"] is None:
+                continue
+            theirs = result["wrapper"] if row["node"] == WRAPPER else result["per_node"].get(row["node"], 0)
+            row[f"macs_{counter}"] = theirs
+            missed = result["missed_wrapper"] if row["node"] == WRAPPER else result["missed"].get(row["node"], [])
+            row["missed"][counter] = sorted({m for m in missed if not is_zero_by_convention(m)})
+            if abs(theirs - row["macs"]) > DISAGREEMENT * max(row["macs"], 1):
+                flags.append(f"{row['node']}: {counter} {theirs / 1e9:.4f} vs primary {row['macs'] / 1e9:.4f} "
+                             f"GMACs" + (f" (it missed {', '.join(row['missed'][counter])})"
+                                         if row["missed"][counter] else ""))
+                row.setdefault("flags", []).append(counter)
+    by_role: dict[str, dict[str, int]] = {}
+    for row in nodes:
+        if row["aux"] is None:
+            agg = by_role.setdefault(row["role"], {"params": 0, "macs": 0, "nodes": 0})
+            agg["params"] += row["params"]
+            agg["macs"] += row["macs"] or 0
+            agg["nodes"] += 1
+    by_role = {r: by_role[r] for r in sorted(by_role, key=lambda r: ROLE_ORDER.index(r) if r in ROLE_ORDER else 99)}
+    return {"spec": net.canonical, "network": net.name, "res": list(res), "batch": batch, "classes": net.classes,
+            "output_stride": net.output_stride, "params_total": params["total"],
+            "params_inference": params["inference"], "macs": prim["total"], "gmacs": prim["total"] / 1e9,
+            "gflops": 2 * prim["total"] / 1e9,
+            **{f"macs_{c}": r.get("total") for c, r in checks.items()},
+            **{f"error_{c}": r["error"] for c, r in checks.items() if "error" in r},
+            "peak_activation_bytes": peak, "output_shape": out_shape, "by_role": by_role,
+            "nodes": nodes, "flags": flags}
+
+
+def _prod(shape) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+def to_row(p: dict[str, Any]) -> dict[str, Any]:
+    """A results row (kind "profile") for one profile."""
+    from arena import results
+
+    metrics = {k: v for k, v in p.items() if k not in ("spec", "network", "res", "batch", "nodes")}
+    metrics["nodes"] = [{k: v for k, v in n.items() if k != "ops"} for n in p["nodes"]]
+    protocol = {"res": p["res"], "batch": p["batch"], "dtype": "float32", "mode": "eval",
+                "primary": "torch.utils.flop_counter.FlopCounterMode + arena.counters (meta tensors)",
+                "units": "MACs (one multiply-add = 1); GFLOPs = 2 x GMACs"}
+    return results.make_row("profile", p["spec"], metrics, protocol=protocol)
+
+
+def render(p: dict[str, Any], by_node: bool = False, console=None) -> None:
+    """Rich tables: the summary by role, optionally every node, flags, and the units footnote."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console()
+    h, w = p["res"]
+    checks = [c for c in CROSS_CHECKS if p.get(f"macs_{c}") is not None]
+    title = (f"{p['spec']} @ {h}x{w}: {p['params_inference']:,} params (total {p['params_total']:,}), "
+             f"{p['gmacs']:.3f} GMACs = {p['gflops']:.3f} GFLOPs, peak activations "
+             f"{_fmt_bytes(p['peak_activation_bytes'])}, output {'x'.join(map(str, p['output_shape']))}")
+    table = Table("role", "nodes", "params", "GMACs", "share", *[f"GMACs {c}" for c in checks], title=title)
+    for role, agg in p["by_role"].items():
+        theirs = [_sum_role(p, role, c) for c in checks]
+        table.add_row(role, str(agg["nodes"]), f"{agg['params']:,}", f"{agg['macs'] / 1e9:.4f}",
+                      f"{100 * agg['macs'] / max(p['macs'], 1):.1f} %", *[f"{t / 1e9:.4f}" for t in theirs])
+    table.add_row("[bold]total[/]", "", f"{p['params_inference']:,}", f"[bold]{p['gmacs']:.4f}[/]", "100 %",
+                  *[f"{p[f'macs_{c}'] / 1e9:.4f}" for c in checks])
+    console.print(table)
+    if by_node:
+        nt = Table("node", "role.block", "params", "GMACs", *[f"{c}" for c in checks], "output", "out MiB",
+                   "temp MiB", "not counted", title=f"{p['spec']} by node")
+        for n in p["nodes"]:
+            macs = "aux" if n["macs"] is None else f"{n['macs'] / 1e9:.4f}"
+            cells = ["-" if n["macs"] is None else
+                     ("[red]" if c in n.get("flags", []) else "") + f"{n.get(f'macs_{c}', 0) / 1e9:.4f}"
+                     for c in checks]
+            missed = "; ".join(f"{c}: {', '.join(m)}" for c, m in n["missed"].items() if m)
+            shape = ", ".join("x".join(map(str, s[1:])) for s in n["out_shapes"])
+            nt.add_row(n["node"], f"{n['role']}.{n['block']}", f"{n['params']:,}", macs, *cells, shape,
+                       f"{n['out_bytes'] / 2**20:.1f}", f"{n['temp_bytes'] / 2**20:.1f}", missed)
+        console.print(nt)
+    for c in CROSS_CHECKS:
+        if p.get(f"error_{c}"):
+            console.print(f"[yellow]cross-check {c} failed:[/] {p[f'error_{c}']}")
+    for flag in p["flags"]:
+        console.print(f"[red]disagreement > {DISAGREEMENT:.0%}[/] {flag}")
+    console.print("[dim]MACs: one multiply-add = 1 (1 GMAC = 1e9); GFLOPs = 2 x GMACs. Primary counter: "
+                  "FlopCounterMode + documented costs for interpolation, pooling, normalisation (docs/profile.md). "
+                  "Activations: fp32 liveness estimate, batch 1, weights and workspace excluded.[/]")
+
+
+def _sum_role(p: dict[str, Any], role: str, counter: str) -> int:
+    return sum(n.get(f"macs_{counter}", 0) for n in p["nodes"] if n["role"] == role and n["aux"] is None)

@@ -1,0 +1,4 @@
+"""Registered attention blocks: one family per module; adding one is a file plus one import line here."""
+from blocks.attention import crb, ssam  # noqa: F401
+from blocks.attention import fast, self_attention  # noqa: F401
+from blocks.attention import identity, se  # noqa: F401

@@ -1,0 +1,5 @@
+"""Registered backbone blocks: one family per module; adding one is a file plus one import line here."""
+from blocks.backbones import bottlenecks  # noqa: F401
+from blocks.backbones import resnet  # noqa: F401
+from blocks.backbones import mobilenetv3  # noqa: F401
+from blocks.backbones import dfnet  # noqa: F401
