@@ -170,6 +170,42 @@ def profile(
 
 
 @app.command()
+def verify(variants: Annotated[Optional[list[str]], typer.Argument(
+        help="Published variants (default: all of them).")] = None):
+    """Our parameters and MACs beside each spec's official figures (tolerance 0.5 % params, 2 % MACs)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from rich.table import Column
+
+    from arena.published import SPEC_FIGURES, compare
+
+    with user_errors():
+        unknown = [v for v in variants or [] if v not in SPEC_FIGURES]
+        if unknown:
+            from arena.errors import ArenaError
+            raise ArenaError(f"no official figures for {', '.join(unknown)}: choose from {', '.join(SPEC_FIGURES)}")
+        rows = compare(variants)
+    cols = [Column(c, no_wrap=True) for c in ("variant", "params", "spec params", "GMACs 512x1024", "spec",
+                                              "GMACs 1024x2048", "spec")]
+    table = Table(*cols, Column("spec file", overflow="fold"), "match", title="arena vs the official code (specs/*.md)")
+    for r in rows:
+        ok = r["params_ok"] and r["macs_ok"]
+        table.add_row(r["variant"], f"{r['params']:,}", f"{r['params_spec']:,}", f"{r['gmacs_half']:.3f}",
+                      f"{r['gmacs_half_spec']:.3f}", f"{r['gmacs_full']:.2f}", f"{r['gmacs_full_spec']:.2f}",
+                      r["spec"], "[green]yes[/]" if ok else "[red]NO[/]")
+    console = Console()
+    console.print(table)
+    for r in rows:
+        if r["note"]:
+            console.print(f"{r['variant']}: {r['note']}")
+    console.print("MACs: arena's primary counter (FlopCounterMode + documented costs), on meta tensors; "
+                  "spec figures: fvcore on the official code. GFLOPs = 2 x GMACs.")
+    if not all(r["params_ok"] and r["macs_ok"] for r in rows):
+        raise typer.Exit(1)
+
+
+@app.command()
 def swaps(nets: Annotated[Optional[list[str]], typer.Argument(
         help="Networks (default: one variant of each published network).")] = None,
           why: Annotated[bool, typer.Option("--why", help="Also print the reason of every n/a cell.")] = False):

@@ -1,7 +1,9 @@
 """GraphNet: the `nn.Module` a network file becomes.
 
 Nodes run in file order over a dict of named values. Each step also lists the values that die
-after it, so inference keeps no more activations alive than a hand-written forward would. The
+after it, so inference keeps no more activations alive than a hand-written forward would. In eval
+mode only the nodes the logits depend on run: auxiliary heads, and nodes that only feed them, are
+training-only. The
 loop is plain Python over static structure, so `torch.fx` traces it into straight-line code and
 `torch.export` exports it; the interpretive overhead is measured in benchmarks/graph_overhead.py.
 """
@@ -51,34 +53,44 @@ class GraphNet(nn.Module):
         self.output = output
         self.classes = specs[output].channels
         self.output_stride = max(s.stride for s in specs.values())
-        self._free_after = self._liveness()
+        needed = self._needed_at_inference()
+        self.inference_plan = [n for n in self.plan if n.name in needed]
+        self._train_steps = self._with_liveness(self.plan)
+        self._eval_steps = self._with_liveness(self.inference_plan)
 
-    def _liveness(self) -> list[tuple[str, ...]]:
-        """For each step, the values whose last consumer it is (freed right after it)."""
+    def _needed_at_inference(self) -> set[str]:
+        """Nodes the logits depend on; the rest (aux heads and what only feeds them) run in training only."""
+        wanted, needed = {self.output}, set()
+        for node in reversed(self.plan):
+            if node.aux is None and wanted.intersection(node.outputs):
+                needed.add(node.name)
+                wanted.update(node.inputs)
+        return needed
+
+    def _with_liveness(self, steps: list[Node]) -> list[tuple[Node, tuple[str, ...]]]:
+        """Pair each step with the values whose last consumer it is (freed right after it)."""
         last_use: dict[str, int] = {}
-        for i, node in enumerate(self.plan):
+        for i, node in enumerate(steps):
             for name in node.inputs:
                 last_use[name] = i
-        free: list[list[str]] = [[] for _ in self.plan]
+        free: list[list[str]] = [[] for _ in steps]
         for name, i in last_use.items():
             if name != self.output:
                 free[i].append(name)
-        return [tuple(f) for f in free]
+        return [(node, tuple(f)) for node, f in zip(steps, free)]
 
     def forward(self, image: torch.Tensor):
         env: dict[str, torch.Tensor] = {INPUT_NAME: image}
         aux: list[tuple[torch.Tensor, float]] = []
-        for node, dead in zip(self.plan, self._free_after):
-            if node.aux is None:
-                out = self.nodes[node.name](*[env[i] for i in node.inputs])
-                if len(node.outputs) == 1:
-                    env[node.outputs[0]] = out
-                else:
-                    for name, value in zip(node.outputs, out):
-                        env[name] = value
-            elif self.training:
-                logits = self.nodes[node.name](*[env[i] for i in node.inputs])
-                aux.append((self._to_input_size(logits, image), node.aux))
+        for node, dead in (self._train_steps if self.training else self._eval_steps):
+            out = self.nodes[node.name](*[env[i] for i in node.inputs])
+            if node.aux is not None:
+                aux.append((self._to_input_size(out, image), node.aux))
+            elif len(node.outputs) == 1:
+                env[node.outputs[0]] = out
+            else:
+                for name, value in zip(node.outputs, out):
+                    env[name] = value
             for name in dead:
                 del env[name]
         logits = self._to_input_size(env[self.output], image)
@@ -92,11 +104,17 @@ class GraphNet(nn.Module):
 
     # -- accounting ------------------------------------------------------------------------------
     def param_counts(self) -> dict[str, Any]:
-        """Parameters: total, inference graph (auxiliary heads excluded) and per node."""
+        """Parameters: total, inference (auxiliary heads excluded, as papers and specs count) and per node.
+
+        `training_only` is the part of `inference` held by nodes that feed only auxiliary heads
+        (FANet's S4 smooth conv): part of the model as published, but not computed in eval mode.
+        """
         per_node = {n.name: sum(p.numel() for p in self.nodes[n.name].parameters()) for n in self.plan}
         aux = sum(per_node[n.name] for n in self.plan if n.aux is not None)
+        run = {n.name for n in self.inference_plan}
+        training_only = sum(per_node[n.name] for n in self.plan if n.aux is None and n.name not in run)
         total = sum(p.numel() for p in self.parameters())
-        return {"total": total, "inference": total - aux, "per_node": per_node}
+        return {"total": total, "inference": total - aux, "training_only": training_only, "per_node": per_node}
 
     def node(self, name: str) -> Node:
         for n in self.plan:

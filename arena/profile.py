@@ -73,20 +73,18 @@ def _value_bytes(net, height: int, width: int, batch: int, shapes: dict[str, tup
 
 def activation_peak(net, height: int, width: int, batch: int = 1, shapes: dict[str, tuple] | None = None,
                     temps: dict[str, int] | None = None) -> int:
-    """Peak activation bytes of the inference pass by liveness over `net.plan` (see module doc)."""
+    """Peak activation bytes of the inference pass by liveness over the nodes eval mode runs.
+
+    Values live from the node that makes them to their last consumer: the rule GraphNet follows.
+    """
     size = _value_bytes(net, height, width, batch, shapes)
-    last_use: dict[str, int] = {}
-    for i, node in enumerate(net.plan):  # aux consumers count too: GraphNet frees by the same rule
-        for v in node.inputs:
-            last_use[v] = i
     live = {"image": size["image"]}
     peak = size["image"]
-    for i, node in enumerate(net.plan):
-        if node.aux is None:
-            outs = {v: size.get(v, 0) for v in node.outputs}
-            peak = max(peak, sum(live.values()) + sum(outs.values()) + (temps or {}).get(node.name, 0))
-            live.update(outs)
-        for v in [v for v, last in last_use.items() if last == i and v != net.output]:
+    for node, dead in net._eval_steps:
+        outs = {v: size.get(v, 0) for v in node.outputs}
+        peak = max(peak, sum(live.values()) + sum(outs.values()) + (temps or {}).get(node.name, 0))
+        live.update(outs)
+        for v in dead:
             live.pop(v, None)
     logits = batch * net.classes * height * width * 4  # the wrapper's resize to the input size
     return max(peak, sum(live.values()) + logits)

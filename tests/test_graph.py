@@ -50,9 +50,27 @@ def test_torch_export(net):
 
 
 def test_liveness_frees_every_dead_value(net):
-    freed = {name for step in net._free_after for name in step}
-    used = {i for n in net.plan for i in n.inputs}
-    assert freed == used - {net.output}
+    for steps in (net._train_steps, net._eval_steps):
+        freed = [name for _, dead in steps for name in dead]
+        used = {i for n, _ in steps for i in n.inputs}
+        assert sorted(freed) == sorted(used - {net.output})  # each value freed exactly once
+
+
+def test_eval_skips_nodes_that_only_feed_aux_heads():
+    """FANet's S4 smooth conv feeds only an auxiliary head: computed in training, skipped in eval."""
+    fanet = arena.build("fanet18")
+    assert "s4" not in [n.name for n in fanet.inference_plan]
+    assert all(n.aux is None for n in fanet.inference_plan)
+    calls = []
+    hook = fanet.nodes["s4"].register_forward_hook(lambda *a: calls.append(1))
+    with torch.no_grad():
+        fanet.eval()(torch.randn(1, 3, 64, 128))
+        assert not calls
+        fanet.train()(torch.randn(2, 3, 64, 128))
+        assert calls
+    hook.remove()
+    counts = fanet.param_counts()
+    assert counts["training_only"] == counts["per_node"]["s4"] > 0
 
 
 def test_output_stride(net):
