@@ -16,12 +16,12 @@ import os
 from typing import Any
 
 from arena.errors import ArenaError
+from arena.published import SPEC_FIGURES
 
 DISAGREEMENT = 0.02  # relative difference per node above which a cross-check is flagged
 CROSS_CHECKS = ("fvcore", "ptflops")
 WRAPPER = "(wrapper)"  # the final resize of the logits, outside every node
-# The published variants of DESIGN.md §4 (`arena profile all`).
-PUBLISHED = ("fanet18", "fanet34", "fast_scnn", "s2fpn18", "s2fpn34", "s2fpn34m", "sgcpnet", "gain18")
+PUBLISHED = tuple(SPEC_FIGURES)  # `arena profile all`: every variant with official figures in the specs
 ROLE_ORDER = ("downsampler", "backbone", "attention", "pyramid", "upsampler", "fusion", "head", "op", "wrapper")
 
 
@@ -110,7 +110,7 @@ def _build(spec: str, classes: int | None):
 
 def profile(spec: str, res: tuple[int, int] = (512, 1024), *, classes: int | None = None,
             cross_check: bool = False, max_bytes: int | None = None, batch: int = 1) -> dict[str, Any]:
-    """Profile one network at one resolution. Returns plain data (see `docs/profile.md` for fields)."""
+    """Profile one network at one resolution. Returns plain data (fields: README, Profiling)."""
     import torch
 
     from arena import counters
@@ -242,7 +242,7 @@ def render(p: dict[str, Any], by_node: bool = False, console=None) -> None:
     for flag in p["flags"]:
         console.print(f"[red]disagreement > {DISAGREEMENT:.0%}[/] {flag}")
     console.print("[dim]MACs: one multiply-add = 1 (1 GMAC = 1e9); GFLOPs = 2 x GMACs. Primary counter: "
-                  "FlopCounterMode + documented costs for interpolation, pooling, normalisation (docs/profile.md). "
+                  "FlopCounterMode + documented costs for interpolation, pooling, normalisation (README, Profiling). "
                   "Activations: fp32 liveness estimate, batch 1, weights and workspace excluded.[/]")
 
 

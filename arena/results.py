@@ -32,19 +32,10 @@ KINDS = ("profile", "bench", "train")
 
 def split_canonical(canonical: str) -> tuple[str, dict[str, str]]:
     """`fanet18[upsampler=gai(iters=1),classes=11]` -> ("fanet18", {"upsampler": "gai(iters=1)", ...})."""
-    if "[" not in canonical or not canonical.endswith("]"):
-        return canonical, {}
-    base, inner = canonical[:-1].split("[", 1)
-    items, depth, cur = [], 0, ""
-    for ch in inner:  # split on top-level commas only: kwargs in parentheses keep theirs
-        depth += (ch in "([") - (ch in ")]")
-        if ch == "," and depth == 0:
-            items.append(cur)
-            cur = ""
-        else:
-            cur += ch
-    items.append(cur)
-    return base, dict(item.split("=", 1) for item in items if "=" in item)
+    from arena.dsl.spec import format_value, parse_spec
+
+    base, items = parse_spec(canonical)
+    return base, {key: format_value(value) for key, value in items.items()}
 
 
 @functools.lru_cache(maxsize=1)
