@@ -49,14 +49,28 @@ def git_commit() -> str | None:
     return out.stdout.strip() or None if out.returncode == 0 else None
 
 
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
 def environment() -> dict[str, Any]:
-    """What the numbers may depend on: Python, torch, platform, CPU count."""
+    """What the numbers may depend on: Python, torch, platform, CPU, and the GPU stack when present."""
     env: dict[str, Any] = {"python": platform.python_version(), "platform": platform.platform(),
-                           "machine": platform.machine(), "cpus": os.cpu_count()}
+                           "machine": platform.machine(), "cpu": _cpu_model(), "cpus": os.cpu_count()}
     try:
         import torch
 
         env["torch"] = torch.__version__
+        if torch.cuda.is_available():
+            env.update(gpu=torch.cuda.get_device_name(0), cuda=torch.version.cuda,
+                       cudnn=torch.backends.cudnn.version())
     except ImportError:  # pragma: no cover - torch is a hard dependency
         pass
     return env
