@@ -15,6 +15,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from fvcore_count import fvcore_analysis, fvcore_total
 import arena
 from blocks.registry import BlockError, FeatureSpec, get
 from blocks.upsamplers.gai import criss_cross
@@ -98,13 +99,10 @@ def test_gai_traces():
 def test_gai_fvcore_macs_64x128():
     """Spec §2.4: fvcore 0.719 G per GAI on a 64x128 guide (stride 8 of 512x1024); conv + bmm MACs
     equal the per-pixel formula exactly (the rest is BN and the bilinear resize)."""
-    fvcore = pytest.importorskip("fvcore.nn")
-    m = GAI(FeatureSpec(128, 16), FeatureSpec(128, 8)).eval()
+    m = GAI(FeatureSpec(128, 16), FeatureSpec(128, 8))
     h, w = 64, 128
-    with torch.no_grad():
-        flops = fvcore.FlopCountAnalysis(m, (torch.randn(1, 128, h // 2, w // 2), torch.randn(1, 128, h, w)))
-        flops.unsupported_ops_warnings(False)
-        by_op, total = flops.by_operator(), flops.total()
+    flops = fvcore_analysis(m, (torch.randn(1, 128, h // 2, w // 2), torch.randn(1, 128, h, w)))
+    by_op, total = flops.by_operator(), flops.total()
     assert by_op["conv"] + by_op["bmm"] == _gai_macs_per_px(h, w) * h * w
     assert _rel(total, 0.719e9) < 0.005
 
@@ -123,12 +121,9 @@ def test_gai_primary_macs_128x256():
 
 @pytest.mark.slow
 def test_gai_fvcore_macs_128x256():
-    fvcore = pytest.importorskip("fvcore.nn")
-    m = GAI(FeatureSpec(128, 16), FeatureSpec(128, 8)).eval()
-    with torch.no_grad():
-        flops = fvcore.FlopCountAnalysis(m, (torch.randn(1, 128, 64, 128), torch.randn(1, 128, 128, 256)))
-        flops.unsupported_ops_warnings(False)
-        assert _rel(flops.total(), 3.783e9) < 0.005
+    m = GAI(FeatureSpec(128, 16), FeatureSpec(128, 8))
+    flops = fvcore_analysis(m, (torch.randn(1, 128, 64, 128), torch.randn(1, 128, 128, 256)))
+    assert _rel(flops.total(), 3.783e9) < 0.005
 
 
 # -- the other GAIN blocks ----------------------------------------------------------------------
@@ -188,11 +183,4 @@ def test_forward_and_aux_outputs():
 @pytest.mark.slow
 @pytest.mark.parametrize("spec, official", [("gain18", 38_884e6), ("gain_df2", 22_004e6)])
 def test_fvcore_macs_512x1024(spec, official):
-    fvcore = pytest.importorskip("fvcore.nn")
-    model = arena.build(spec).eval()
-    with torch.no_grad():
-        flops = fvcore.FlopCountAnalysis(model, torch.randn(1, 3, 512, 1024))
-        flops.unsupported_ops_warnings(False)
-        flops.uncalled_modules_warnings(False)
-        total = flops.total()
-    assert _rel(total, official) < 0.02
+    assert _rel(fvcore_total(spec, 512, 1024), official) < 0.02

@@ -19,6 +19,7 @@ import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
+from fvcore_count import fvcore_total
 import arena
 from blocks.registry import BlockError, BlockRef, FeatureSpec, Role, get
 
@@ -59,26 +60,16 @@ def test_conv_macs_512x1024(net, conv_gmac):
     assert _rel(sum(ops.values()) / 2, conv_gmac * 1e9) < 0.001
 
 
-def _fvcore_total(net: str, h: int, w: int, **overrides) -> float:
-    fvcore = pytest.importorskip("fvcore.nn")
-    model = arena.build(net, **overrides).eval()
-    with torch.no_grad():
-        flops = fvcore.FlopCountAnalysis(model, torch.randn(1, 3, h, w))
-        flops.unsupported_ops_warnings(False)
-        flops.uncalled_modules_warnings(False)
-        return flops.total()
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("net, gmac", [("s2fpn18", 27.97), ("s2fpn34", 47.32)])
 def test_fvcore_macs_512x1024(net, gmac):
-    assert _rel(_fvcore_total(net, 512, 1024), gmac * 1e9) < 0.02
+    assert _rel(fvcore_total(net, 512, 1024), gmac * 1e9) < 0.02
 
 
 @pytest.mark.slow
 def test_fvcore_macs_34m_360x480():
     """34M at 512x1024 (185.40 G) takes over 30 s on 2 cores; the spec's 360x480 CamVid row is checked instead."""
-    assert _rel(_fvcore_total("s2fpn34m", 360, 480, classes=11), 61.35e9) < 0.02
+    assert _rel(fvcore_total("s2fpn34m", 360, 480, classes=11), 61.35e9) < 0.02
 
 
 # -- network structure ----------------------------------------------------------------------------

@@ -63,12 +63,11 @@ def criss_cross(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tens
 
 def dense_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     """Non-local attention over all H*W positions (the "NL" ablation; O((HW)^2) cost)."""
-    b, cqk, cv = q.size(0), q.size(1), v.size(1)
     qf = q.flatten(2).transpose(1, 2)                             # (B, HW, Cqk)
     kf = k.flatten(2)                                             # (B, Cqk, HW')
     attn = torch.softmax(torch.bmm(qf, kf), dim=-1)               # (B, HW, HW')
     out = torch.bmm(v.flatten(2), attn.transpose(1, 2))           # (B, Cv, HW)
-    return out.reshape(b, cv, v.size(2), v.size(3))
+    return out.reshape(v.shape)                                   # (B, Cv, H, W)
 
 
 @register(Role.UPSAMPLER, "gai", paper="Cross-Layer Attentive Feature Upsampling / GAIN (arXiv:2601.01167)")
