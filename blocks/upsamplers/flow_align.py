@@ -19,6 +19,8 @@ The official projections have no BN; `out` != x's channels adds a 1x1 conv-BN-Re
 """
 from __future__ import annotations
 
+import warnings
+
 import torch
 import torch.fx
 import torch.nn.functional as F
@@ -33,7 +35,10 @@ def identity_grid(flow: torch.Tensor, align_corners: bool) -> torch.Tensor:
     """The sampling grid (B, H, W, 2) in [-1, 1] that `grid_sample` maps to the identity at flow's size."""
     h, w = flow.shape[-2], flow.shape[-1]
     theta = torch.tensor([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]], dtype=flow.dtype, device=flow.device)
-    return F.affine_grid(theta.expand(flow.shape[0], 2, 3), [flow.shape[0], 1, h, w], align_corners=align_corners)
+    with warnings.catch_warnings():  # a 1-pixel side: torch notes a changed convention; either maps to that pixel
+        warnings.filterwarnings("ignore", message="Since version 1.3.0, affine_grid behavior has changed")
+        return F.affine_grid(theta.expand(flow.shape[0], 2, 3), [flow.shape[0], 1, h, w],
+                             align_corners=align_corners)
 
 
 torch.fx.wrap("identity_grid")  # a leaf for fx: affine_grid checks its size argument in Python
