@@ -207,12 +207,14 @@ def to_row(p: dict[str, Any]) -> dict[str, Any]:
 def render(p: dict[str, Any], by_node: bool = False, console=None) -> None:
     """Rich tables: the summary by role, optionally every node, flags, and the units footnote."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = console or Console()
+    spec = escape(p["spec"])  # `net[upsampler=gai]` is not markup
     h, w = p["res"]
     checks = [c for c in CROSS_CHECKS if p.get(f"macs_{c}") is not None]
-    title = (f"{p['spec']} @ {h}x{w}: {p['params_inference']:,} params (total {p['params_total']:,}), "
+    title = (f"{spec} @ {h}x{w}: {p['params_inference']:,} params (total {p['params_total']:,}), "
              f"{p['gmacs']:.3f} GMACs = {p['gflops']:.3f} GFLOPs, peak activations "
              f"{_fmt_bytes(p['peak_activation_bytes'])}, output {'x'.join(map(str, p['output_shape']))}")
     table = Table("role", "nodes", "params", "GMACs", "share", *[f"GMACs {c}" for c in checks], title=title)
@@ -225,7 +227,7 @@ def render(p: dict[str, Any], by_node: bool = False, console=None) -> None:
     console.print(table)
     if by_node:
         nt = Table("node", "role.block", "params", "GMACs", *[f"{c}" for c in checks], "output", "out MiB",
-                   "temp MiB", "not counted", title=f"{p['spec']} by node")
+                   "temp MiB", "not counted", title=f"{spec} by node")
         for n in p["nodes"]:
             macs = "aux" if n["macs"] is None else f"{n['macs'] / 1e9:.4f}"
             cells = ["-" if n["macs"] is None else
@@ -234,13 +236,13 @@ def render(p: dict[str, Any], by_node: bool = False, console=None) -> None:
             missed = "; ".join(f"{c}: {', '.join(m)}" for c, m in n["missed"].items() if m)
             shape = ", ".join("x".join(map(str, s[1:])) for s in n["out_shapes"])
             nt.add_row(n["node"], f"{n['role']}.{n['block']}", f"{n['params']:,}", macs, *cells, shape,
-                       f"{n['out_bytes'] / 2**20:.1f}", f"{n['temp_bytes'] / 2**20:.1f}", missed)
+                       f"{n['out_bytes'] / 2**20:.1f}", f"{n['temp_bytes'] / 2**20:.1f}", escape(missed))
         console.print(nt)
     for c in CROSS_CHECKS:
         if p.get(f"error_{c}"):
-            console.print(f"[yellow]cross-check {c} failed:[/] {p[f'error_{c}']}")
+            console.print(f"[yellow]cross-check {c} failed:[/] {escape(p[f'error_{c}'])}")
     for flag in p["flags"]:
-        console.print(f"[red]disagreement > {DISAGREEMENT:.0%}[/] {flag}")
+        console.print(f"[red]disagreement > {DISAGREEMENT:.0%}[/] {escape(flag)}")
     console.print("[dim]MACs: one multiply-add = 1 (1 GMAC = 1e9); GFLOPs = 2 x GMACs. Primary counter: "
                   "FlopCounterMode + documented costs for interpolation, pooling, normalisation (README, Profiling). "
                   "Activations: fp32 liveness estimate, batch 1, weights and workspace excluded.[/]")

@@ -163,3 +163,16 @@ def test_cli_profile_json_and_help_is_light(tmp_path):
     assert bad.exit_code == 2 and "output stride 32" in bad.output
     code = "import sys; from arena.cli import app; assert 'torch' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_profile_table_names_the_hybrid(tmp_path):
+    """A canonical name's brackets are text, not rich markup: the table must say which hybrid it is."""
+    from typer.testing import CliRunner
+
+    from arena.cli import app
+
+    result = CliRunner().invoke(app, ["profile", "fast_scnn[upsampler=nearest]", "--res", "256x512",
+                                      "--by-node", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "fast_scnn[upsampler=nearest] @ 256x512" in " ".join(result.output.split())
+    assert "fast_scnn[upsampler=nearest] by node" in " ".join(result.output.split())
