@@ -25,11 +25,17 @@ def nets_dir() -> Path:
 
 
 @lru_cache(maxsize=None)
+def _shipped(path: Path) -> NetFile:
+    """A shipped network file, parsed once per process (users' own files are re-read every time)."""
+    return parse_file(str(path))
+
+
+@lru_cache(maxsize=None)
 def catalogue() -> dict[str, Path]:
     """Every shipped variant name -> its network file, in file then definition order."""
     out: dict[str, Path] = {}
     for path in sorted(nets_dir().glob("*.arena")):
-        for name in parse_file(str(path)).entry_names():
+        for name in _shipped(path).entry_names():
             if name in out:
                 raise DSLError(f"network {name!r} is defined in both {out[name].name} and {path.name}")
             out[name] = path
@@ -68,7 +74,7 @@ def _locate(base: str) -> tuple[NetFile, str, bool]:
         hint = f"did you mean {', '.join(close)}? " if close else ""
         raise DSLError(f"unknown network {base!r}",
                        hint=f"{hint}run `arena list nets`, or pass a path to a .arena file")
-    return parse_file(str(nets[base])), base, True
+    return _shipped(nets[base]), base, True
 
 
 def _as_items(overrides: dict[str, Any]) -> dict[str, Any]:

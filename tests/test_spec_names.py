@@ -75,3 +75,10 @@ def test_swap_reaches_block_valued_arguments():
 def test_unknown_replacement_kwarg():
     with pytest.raises(DSLError, match="upsampler.gai has no keyword 'iter'"):
         resolve("fast_scnn") and arena.build("fast_scnn[upsampler=gai(iter=1)]")
+
+
+def test_overrides_and_swaps_do_not_leak_between_builds():
+    """Shipped files are parsed once per process: a build must never change what the next one sees."""
+    assert arena.build("fast_scnn[classes=5,upsampler=nearest]").classes == 5
+    net = arena.build("fast_scnn")
+    assert net.classes == 19 and net.node("up").block == "bilinear" and not net.swaps
