@@ -1,19 +1,8 @@
-"""The one way tests ask fvcore for MACs: quiet, eval mode, no grad (the specs' measurement method)."""
-import pytest
+"""fvcore figures for tests, through the library's one quiet-fvcore helper."""
 import torch
 
 import arena
-
-
-def fvcore_analysis(model, inputs):
-    """A quiet `FlopCountAnalysis` of `model` (eval) on `inputs` (a tensor or a tuple)."""
-    fvcore = pytest.importorskip("fvcore.nn")
-    with torch.no_grad():
-        analysis = fvcore.FlopCountAnalysis(model.eval(), inputs)
-        analysis.unsupported_ops_warnings(False)
-        analysis.uncalled_modules_warnings(False)
-        analysis.total()  # run the trace inside no_grad
-    return analysis
+from arena.counters import fvcore_analysis  # noqa: F401  (re-exported for the test files)
 
 
 def fvcore_total(spec: str, h: int, w: int, **overrides) -> int:
