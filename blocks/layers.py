@@ -1,11 +1,9 @@
-"""Unregistered primitives shared by the blocks: conv-BN-act, depthwise-separable conv, resize.
+"""Unregistered primitives shared by the blocks: activations, conv-BN-act, depthwise-separable conv.
 
 These are plain building pieces, not swappable slots; registered blocks compose them.
 """
 from __future__ import annotations
 
-import torch
-import torch.nn.functional as F
 from torch import nn
 
 ACTIVATIONS = {
@@ -26,13 +24,6 @@ def make_act(name: str | None) -> nn.Module:
     if name not in ACTIVATIONS:
         raise ValueError(f"unknown activation {name!r}: choose from {', '.join(ACTIVATIONS)}")
     return ACTIVATIONS[name]()
-
-
-def make_divisible(value: float, divisor: int = 8, min_value: int | None = None) -> int:
-    """Round a channel count to a multiple of `divisor`, never dropping more than 10 %."""
-    min_value = min_value or divisor
-    rounded = max(min_value, int(value + divisor / 2) // divisor * divisor)
-    return rounded + divisor if rounded < 0.9 * value else rounded
 
 
 class ConvBNAct(nn.Sequential):
@@ -65,9 +56,3 @@ class DSConv(nn.Sequential):
             ConvBNAct(cin, cout, 1, act=act),
         )
 
-
-def resize_to(x: torch.Tensor, ref: torch.Tensor, mode: str = "bilinear", align_corners: bool = False) -> torch.Tensor:
-    """Interpolate `x` to `ref`'s spatial size (robust to odd sizes, unlike a fixed scale factor)."""
-    if mode in ("nearest", "area", "nearest-exact"):
-        return F.interpolate(x, size=ref.shape[-2:], mode=mode)
-    return F.interpolate(x, size=ref.shape[-2:], mode=mode, align_corners=align_corners)
