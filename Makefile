@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install clean
+.PHONY: demo test quick install clean
 
 $(BIN)/arena: pyproject.toml constraints.txt
 	$(PY) -m venv $(VENV)
@@ -17,12 +17,17 @@ demo: install
 	$(BIN)/arena list nets
 	$(BIN)/arena show fast_scnn
 	$(BIN)/arena show "fanet18[upsampler=gai]"
+	$(BIN)/arena show gai
 	$(BIN)/arena profile fast_scnn "fast_scnn[upsampler=gai]" --res 512x1024 --no-save
 	$(BIN)/arena verify
 	$(BIN)/python benchmarks/graph_overhead.py --res 256x512 --iters 5
 
 test: install
 	$(BIN)/pytest -q
+
+# the everyday loop (under 2 minutes on 2 cores): everything but the `slow` marker
+quick: install
+	$(BIN)/pytest -q -m "not slow"
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -1,25 +1,31 @@
-"""The Python API: `build(spec_or_path, **overrides)` and `list_nets()`, in the spirit of timm.
+"""The Python API: `resolve`, `build` and `list_nets`, in the spirit of timm. A spec is parsed ONCE here.
 
 A spec is a shipped variant (`fanet18`), a variant with items (`fanet18[upsampler=gai,classes=11]`)
 or a path to a user's `.arena` file (`my/net.arena`, `my/net.arena:variant[attention=se]`). Items
-whose key is a parameter of the network override it; every other item is a swap.
+whose key is a parameter of the network override it; every other item is a swap. `--swap` options
+and Python keywords join the items of the spec string as data, never by formatting text to parse
+again; the `Resolved` that comes out travels with the network (`GraphNet.resolved`) into every
+result row.
 """
 from __future__ import annotations
 
 import importlib.util
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from arena.dsl.errors import DSLError
 from arena.dsl.ir import NetFile
-from arena.dsl.spec import BlockChoice, format_spec, parse_spec
+from arena.dsl.spec import BlockChoice, format_spec, format_value, parse_item, parse_spec, parse_value
 from arena.dsl.syntax import parse_file
+from arena.errors import ArenaError
+from blocks.registry import did_you_mean
 
 
 def nets_dir() -> Path:
-    """The shipped network files, found without importing `blocks` (which imports torch)."""
+    """The shipped network files, found without importing any block (which imports torch)."""
     spec = importlib.util.find_spec("blocks")
     return Path(list(spec.submodule_search_locations)[0]) / "nets"
 
@@ -49,55 +55,90 @@ def list_nets() -> list[str]:
 
 @dataclass(frozen=True)
 class Resolved:
-    """A spec understood: which file and entry, the parameters, the swaps and the canonical name."""
+    """A spec understood: which file and entry, the parameters, the swaps and the canonical name.
+
+    `base` is the network's name in result rows: the variant for a shipped network, else
+    `path:entry` with the path relative to the working directory, so that `mine.arena`,
+    `./mine.arena:mine` and its absolute path are one network.
+    """
 
     netfile: NetFile
     entry: str
+    base: str
     params: dict[str, Any]
-    overrides: dict[str, Any]
+    overrides: dict[str, Any]  # parameters that differ from the variant's own values
     swaps: dict[str, BlockChoice]
     canonical: str
     shipped: bool
 
+    def row_fields(self) -> dict[str, Any]:
+        """The identity columns of a result row: spec, network, overrides, swaps (plain values)."""
+        return {"spec": self.canonical, "network": self.base, "overrides": dict(self.overrides),
+                "swaps": {k: format_value(v) for k, v in self.swaps.items()}}
 
-def _locate(base: str) -> tuple[NetFile, str, bool]:
+
+def _user_file_name(path: str) -> str:
+    """A user's network file as one key: resolved, then relative to the working directory."""
+    full = Path(path).resolve()
+    try:
+        return os.path.relpath(full, Path.cwd())
+    except ValueError:  # another drive (Windows): no relative form
+        return str(full)
+
+
+def _locate(base: str) -> tuple[NetFile, str, str, bool]:
+    """(parsed file, entry, base name for rows, shipped?) of a spec's base."""
     if ".arena" in base:
         path, _, entry = base.partition(".arena")
         netfile = parse_file(path + ".arena")
         entry = entry.lstrip(":") or netfile.net.name
-        return netfile, entry, False
+        return netfile, entry, f"{_user_file_name(path + '.arena')}:{entry}", False
     nets = catalogue()
     if base not in nets:
-        import difflib
-
-        close = difflib.get_close_matches(base, nets, n=3)
-        hint = f"did you mean {', '.join(close)}? " if close else ""
         raise DSLError(f"unknown network {base!r}",
-                       hint=f"{hint}run `arena list nets`, or pass a path to a .arena file")
-    return _shipped(nets[base]), base, True
+                       hint=f"{did_you_mean(base, nets)}run `arena list nets`, or pass a path to a .arena file")
+    return _shipped(nets[base]), base, base, True
 
 
-def _as_items(overrides: dict[str, Any]) -> dict[str, Any]:
-    """Python keyword overrides -> spec items (a string swap value may carry kwargs: "gai(iters=1)")."""
-    items = {}
-    for key, value in overrides.items():
-        if isinstance(value, str) and value and (value[0].isalpha() or value[0] == "_"):
-            items[key] = parse_spec(f"x[{key}={value}]")[1][key]
-        else:
-            items[key] = value
-    return items
+def _merge_items(items: dict[str, Any], swaps: Iterable[str] | None, overrides: dict[str, Any]) -> dict[str, Any]:
+    """The spec's items plus `--swap` strings and Python keywords, each key given once."""
+    merged = dict(items)
+    extra = [parse_item(s) for s in swaps or []]
+    extra += [(k, parse_value(v, k) if _looks_like_block(v) else v) for k, v in overrides.items()]
+    for key, value in extra:
+        if key in merged:
+            raise DSLError(f"{key!r} is given twice (in the spec and again as a swap or keyword)",
+                           hint="give each slot or parameter once")
+        merged[key] = value
+    return merged
 
 
-def resolve(spec: str, **overrides: Any) -> Resolved:
-    """Split a spec into parameter overrides and swaps, and name it canonically."""
-    from arena.dsl.resolve import entry_params
+def _looks_like_block(value: Any) -> bool:
+    return isinstance(value, str) and bool(value) and (value[0].isalpha() or value[0] == "_")
 
+
+def resolve(spec: str, swaps: Iterable[str] | None = None, **overrides: Any) -> Resolved:
+    """Split a spec into parameter overrides and swaps, and name it canonically.
+
+    `swaps` are `ROLE|BLOCK|NODE=BLOCK[(k=v)]` strings (the CLI's `--swap`); keywords are parameter
+    overrides (`classes=11`) or swaps given as block names (`upsampler="gai(iters=1)"`).
+    """
+    from arena.dsl.build import entry_params
+
+    if not isinstance(spec, str) or not spec.strip():
+        raise DSLError(f"spec {spec!r} names no network", hint="write NET or NET[key=value,...]")
     base, items = parse_spec(spec)
-    items.update(_as_items(overrides))
-    netfile, entry, shipped = _locate(base)
+    netfile, entry, row_base, shipped = _locate(base)
     defaults = entry_params(netfile, entry, {})
+    # a Python keyword for a parameter is a value as given, never re-read as a block name
+    params_kw = {k: v for k, v in overrides.items() if k in defaults}
+    items = _merge_items(items, swaps, {k: v for k, v in overrides.items() if k not in defaults})
+    for key, value in params_kw.items():
+        if key in items:
+            raise DSLError(f"{key!r} is given twice (in the spec and again as a keyword)")
+        items[key] = value
     params_given: dict[str, Any] = {}
-    swaps: dict[str, BlockChoice] = {}
+    swap_items: dict[str, BlockChoice] = {}
     for key, value in items.items():
         if key in defaults:
             if isinstance(value, BlockChoice):
@@ -110,18 +151,53 @@ def resolve(spec: str, **overrides: Any) -> Resolved:
                 raise DSLError(f"{key}={value!r}: {key!r} is not a parameter of {netfile.net.name}, and a swap "
                                f"needs a block name", hint=f"parameters are {', '.join(defaults) or '(none)'}; "
                                                            "a swap looks like upsampler=gai")
-            swaps[key] = value
+            swap_items[key] = value
     params = entry_params(netfile, entry, params_given)
     changed = {k: v for k, v in params_given.items() if defaults[k] != v}
-    name = entry if shipped else f"{base if ':' in base else base + ':' + entry}"
-    canonical = format_spec(name, {**changed, **swaps})
-    return Resolved(netfile, entry, params, changed, swaps, canonical, shipped)
+    canonical = format_spec(row_base, {**changed, **swap_items})
+    return Resolved(netfile, entry, row_base, params, changed, swap_items, canonical, shipped)
 
 
-def build(spec_or_path: str, **overrides: Any):
-    """Build a network as a GraphNet; raises `DSLError` (one line, with position) on any mistake."""
-    from arena.dsl.resolve import build_graph, resolved_calls
+def build(spec: str, swaps: Iterable[str] | None = None, device: Any = None, **overrides: Any):
+    """Build a network as a GraphNet; raises `DSLError` (one line, with position) on any mistake.
 
-    r = resolve(spec_or_path, **overrides)
-    calls, notes = resolved_calls(r.netfile, r.params, r.swaps)
-    return build_graph(r.netfile, r.entry, r.params, calls, notes, r.canonical)
+    `device="meta"` builds without storage: for counting and showing, any size, no memory.
+    """
+    import contextlib
+
+    from arena.dsl.build import build_nodes, resolved_calls
+    from arena.graph import GraphNet
+
+    resolved = resolve(spec, swaps, **overrides)
+    calls, notes = resolved_calls(resolved.netfile, resolved.params, resolved.swaps)
+    if device is None:
+        where = contextlib.nullcontext()
+    else:
+        import torch
+
+        where = torch.device(device)
+    with where:
+        plan, modules, specs = build_nodes(calls)
+        net = resolved.netfile.net
+        return GraphNet(resolved, plan, modules, specs, net.output, net.doc or resolved.netfile.doc, tuple(notes),
+                        final_align_corners=resolved.params.get("final_align_corners", False))
+
+
+def block_info(name: str):
+    """The registry entry of `role.block` or of a block name used by one role only."""
+    from blocks.registry import BlockError, all_blocks, info
+
+    try:
+        if "." in name:
+            return info(*name.split(".", 1))
+        matches = [b for b in all_blocks() if b.name == name]
+    except BlockError as e:
+        raise ArenaError(str(e)) from None
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise ArenaError(f"{name!r} is a block of several roles: name one of "
+                         f"{', '.join(b.qualname for b in matches)}")
+    names = [b.name for b in all_blocks()] + list(catalogue())
+    raise ArenaError(f"{name!r} is neither a network nor a block: {did_you_mean(name, names)}"
+                     "run `arena list nets` or `arena list`")

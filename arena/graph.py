@@ -9,30 +9,14 @@ loop is plain Python over static structure, so `torch.fx` traces it into straigh
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from blocks.registry import FeatureSpec, Role
-
-INPUT_NAME = "image"
-
-
-@dataclass(frozen=True)
-class Node:
-    """One built node: which block, fed by which values, producing which values."""
-
-    name: str
-    role: Role
-    block: str
-    inputs: tuple[str, ...]
-    outputs: tuple[str, ...]
-    aux: float | None  # loss weight of an auxiliary head (training only); None for inference nodes
-    kwargs: dict[str, Any] = field(default_factory=dict)
-    line: int = 0
+from arena.dsl.ir import INPUT_NAME, Node
+from blocks.registry import FeatureSpec
 
 
 class GraphNet(nn.Module):
@@ -41,12 +25,19 @@ class GraphNet(nn.Module):
     eval(): returns logits (B, classes, H, W).
     train(): returns the logits, or `{"out": logits, "aux": [(aux_logits, weight), ...]}` when the
     network has auxiliary heads (each resized to the input size, to meet the labels).
+
+    The final resize is bilinear; whether its corners are aligned is the network's convention
+    (`final_align_corners`, a parameter of the network file's def, default False), since the
+    official models differ: FANet and S2-FPN align corners, the others do not.
     """
 
-    def __init__(self, name: str, canonical: str, plan: list[Node], modules: dict[str, nn.Module],
-                 specs: dict[str, FeatureSpec], output: str, doc: str = "", swaps: tuple = ()):
+    def __init__(self, resolved, plan: list[Node], modules: dict[str, nn.Module],
+                 specs: dict[str, FeatureSpec], output: str, doc: str = "", swaps: tuple = (),
+                 final_align_corners: bool = False):
         super().__init__()
-        self.name, self.canonical, self.doc, self.swaps = name, canonical, doc, tuple(swaps)
+        self.resolved = resolved  # the spec as understood: base, overrides, swaps, canonical
+        self.name, self.canonical, self.doc, self.swaps = resolved.entry, resolved.canonical, doc, tuple(swaps)
+        self.final_align_corners = bool(final_align_corners)
         self.plan = list(plan)
         self.nodes = nn.ModuleDict(modules)
         self.specs = dict(specs)
@@ -98,9 +89,8 @@ class GraphNet(nn.Module):
             return {"out": logits, "aux": aux}
         return logits
 
-    @staticmethod
-    def _to_input_size(logits: torch.Tensor, image: torch.Tensor) -> torch.Tensor:
-        return F.interpolate(logits, size=image.shape[-2:], mode="bilinear", align_corners=False)
+    def _to_input_size(self, logits: torch.Tensor, image: torch.Tensor) -> torch.Tensor:
+        return F.interpolate(logits, size=image.shape[-2:], mode="bilinear", align_corners=self.final_align_corners)
 
     # -- accounting ------------------------------------------------------------------------------
     def param_counts(self) -> dict[str, Any]:

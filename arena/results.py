@@ -1,8 +1,9 @@
 """Result rows: one JSON object per line, schema-versioned, appended atomically, loaded into pandas.
 
 Every command that measures something (profile, bench, train) appends rows here (DESIGN.md §8).
-A row holds: schema, kind, spec (the canonical name, the results key), network, swaps, dataset,
-schedule, seed, metrics, protocol, environment, arena_version, git_commit, time.
+A row holds: schema, kind, spec (the canonical name, the results key), network, overrides, swaps,
+dataset, schedule, seed, metrics, protocol, environment, arena_version, git_commit, time. This module
+knows no DSL: the identity columns come from `arena.api.Resolved.row_fields()`.
 
 Atomic append, chosen over write-temp-then-`os.replace`: each row is serialised first, then
 written with ONE `os.write` on a file opened with `O_APPEND`, then `fsync`ed. With `O_APPEND` the
@@ -15,81 +16,53 @@ append starts on a fresh line, so no complete row is ever lost.
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 import json
 import os
-import platform
-import subprocess
 import warnings
 from pathlib import Path
 from typing import Any, Iterable
 
-SCHEMA_VERSION = 1
-FIELDS = ("schema", "kind", "spec", "network", "swaps", "dataset", "schedule", "seed", "metrics", "protocol",
-          "environment", "arena_version", "git_commit", "time")
+SCHEMA_VERSION = 2  # 2: `overrides` is its own column (1 mixed parameter overrides into `swaps`)
+FIELDS = ("schema", "kind", "spec", "network", "overrides", "swaps", "dataset", "schedule", "seed", "metrics",
+          "protocol", "environment", "arena_version", "git_commit", "time")
+IDENTITY = ("spec", "network", "overrides", "swaps")
 KINDS = ("profile", "bench", "train")
 
 
-def split_canonical(canonical: str) -> tuple[str, dict[str, str]]:
-    """`fanet18[upsampler=gai(iters=1),classes=11]` -> ("fanet18", {"upsampler": "gai(iters=1)", ...})."""
-    from arena.dsl.spec import format_value, parse_spec
-
-    base, items = parse_spec(canonical)
-    return base, {key: format_value(value) for key, value in items.items()}
-
-
-@functools.lru_cache(maxsize=1)
-def git_commit() -> str | None:
-    """The commit of the arena checkout, or None outside a git checkout (read-only git call)."""
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
-                             cwd=Path(__file__).resolve().parent)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
-
-
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
-
-
-def environment() -> dict[str, Any]:
-    """What the numbers may depend on: Python, torch, platform, CPU, and the GPU stack when present."""
-    env: dict[str, Any] = {"python": platform.python_version(), "platform": platform.platform(),
-                           "machine": platform.machine(), "cpu": _cpu_model(), "cpus": os.cpu_count()}
-    try:
-        import torch
-
-        env["torch"] = torch.__version__
-        if torch.cuda.is_available():
-            env.update(gpu=torch.cuda.get_device_name(0), cuda=torch.version.cuda,
-                       cudnn=torch.backends.cudnn.version())
-    except ImportError:  # pragma: no cover - torch is a hard dependency
-        pass
-    return env
-
-
-def make_row(kind: str, spec: str, metrics: dict[str, Any], *, protocol: dict[str, Any] | None = None,
-             dataset: str | None = None, schedule: str | None = None, seed: int | None = None,
-             environment_: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A complete row; network and swaps are derived from the canonical `spec`."""
+def make_row(kind: str, identity: dict[str, Any], metrics: dict[str, Any], *,
+             protocol: dict[str, Any] | None = None, dataset: str | None = None, schedule: str | None = None,
+             seed: int | None = None, environment_: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A complete row. `identity` holds spec, network, overrides and swaps (`Resolved.row_fields()`)."""
     if kind not in KINDS:
         raise ValueError(f"unknown row kind {kind!r}: choose from {', '.join(KINDS)}")
+    missing = [k for k in IDENTITY if k not in identity]
+    if missing:
+        raise ValueError(f"row identity lacks {', '.join(missing)}: pass Resolved.row_fields()")
     from arena import __version__
+    from arena import env
 
-    network, swaps = split_canonical(spec)
-    return {"schema": SCHEMA_VERSION, "kind": kind, "spec": spec, "network": network, "swaps": swaps,
+    return {"schema": SCHEMA_VERSION, "kind": kind, **{k: identity[k] for k in IDENTITY},
             "dataset": dataset, "schedule": schedule, "seed": seed, "metrics": metrics,
-            "protocol": protocol or {}, "environment": environment_ or environment(),
-            "arena_version": __version__, "git_commit": git_commit(),
+            "protocol": protocol or {}, "environment": environment_ or env.environment(),
+            "arena_version": __version__, "git_commit": env.git_commit(),
             "time": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
+
+
+def writable_dir(path: str | os.PathLike) -> Path:
+    """The results folder, created if missing; refused up front (before any work) when unusable."""
+    from arena.errors import ArenaError
+
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise ArenaError(f"cannot write results to {path}: it is a file, not a folder (pass a folder with --out)")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ArenaError(f"cannot create the results folder {path}: {e.strerror or e} "
+                         "(pass a writable folder with --out)") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ArenaError(f"cannot write results to {path}: permission denied (pass a writable folder with --out)")
+    return path
 
 
 def append(path: str | os.PathLike, rows: Iterable[dict[str, Any]]) -> Path:
@@ -147,7 +120,8 @@ def read_rows(path: str | os.PathLike) -> list[dict[str, Any]]:
 def load(where: str | os.PathLike, kind: str | None = None):
     """Every row under a folder (all `*.jsonl`, recursively) or in one file, as a pandas DataFrame.
 
-    Nested dicts are flattened with dots (`metrics.macs`, `protocol.res`); `swaps` stays a dict.
+    Nested dicts are flattened with dots (`metrics.macs`, `protocol.res`); `overrides` and `swaps`
+    stay dicts, one column each.
     """
     import pandas as pd
 
@@ -156,7 +130,9 @@ def load(where: str | os.PathLike, kind: str | None = None):
     rows = [r for f in files for r in read_rows(f) if kind is None or r.get("kind") == kind]
     if not rows:
         return pd.DataFrame(columns=list(FIELDS))
-    swaps = [r.get("swaps", {}) for r in rows]
-    frame = pd.json_normalize([{k: v for k, v in r.items() if k != "swaps"} for r in rows], sep=".")
-    frame.insert(frame.columns.get_loc("network") + 1 if "network" in frame else 0, "swaps", swaps)
+    kept = ("overrides", "swaps")
+    frame = pd.json_normalize([{k: v for k, v in r.items() if k not in kept} for r in rows], sep=".")
+    at = frame.columns.get_loc("network") + 1 if "network" in frame else 0
+    for offset, column in enumerate(kept):
+        frame.insert(at + offset, column, [r.get(column, {}) for r in rows])
     return frame

@@ -16,7 +16,7 @@ import time
 t_start, c_start = time.perf_counter(), time.process_time()
 import torch  # noqa: E402
 
-from arena.profile import PUBLISHED, profile  # noqa: E402
+from arena.measure.profile import PUBLISHED, profile  # noqa: E402
 
 t0, c0 = time.perf_counter(), time.process_time()
 for name in PUBLISHED:

@@ -1,13 +1,27 @@
-"""Plain layers registered under the `op` role so network files can use them between blocks.
+"""Plain layers registered under the `op` role, so network files can use them between blocks.
 
-They are not swappable slots; `op.cbr` and `op.dsconv` wrap the primitives of `blocks.layers`.
+They are not swappable slots (`--swap fusion=...` leaves them in place). `op.cbr` and `op.dsconv`
+wrap the primitives of `blocks.layers`; the others are layers a published network needs verbatim:
+
+`op.fanet_up`: the `up` branch of FANet's top-down path. Real-time Semantic Segmentation with Fast
+Attention, Hu et al., RA-L 2021, arXiv:2007.03815 (official code feinanshan/FANet,
+`LAFeatureFusionModule.up`). After a stage's attention output has been summed with the coarser
+stage, a 1x1 conv-BN-act halves its channels before it is upsampled onto the next finer stage.
+Official quirk kept as the default: the 1x1 conv has padding=1 (`up_padding=1`), so its output is
+(H+2)x(W+2) with a constant ring; the following bilinear resize to the finer stage hides the size
+but not the ring or the half-pixel misalignment. `up_padding=0` gives the clean 1x1 that the FANet
+spec recommends.
+
+`op.lateral`: BiFPN's channel adapter (EfficientDet, arXiv:1911.09070) as SGCPNet's official code
+uses it (arXiv:2005.11034): a 1x1 conv with bias -> BN with eps 1e-3 and momentum 0.01 (`op.cbr`
+has PyTorch's BN defaults).
 """
 from __future__ import annotations
 
 from torch import nn
 
 from blocks.layers import ConvBNAct, DSConv
-from blocks.registry import FeatureSpec, Role, register
+from blocks.registry import BlockError, FeatureSpec, Role, register
 
 
 @register(Role.OP, "cbr")
@@ -36,6 +50,36 @@ class DSConvOp(nn.Module):
         out = out or x.channels
         self.body = DSConv(x.channels, out, stride, dilation=dilation, dw_act=dw_act, act=act)
         self.out_specs = (FeatureSpec(out, x.stride * stride),)
+
+    def forward(self, x):
+        return self.body(x)
+
+
+@register(Role.OP, "fanet_up", paper="Real-time Semantic Segmentation with Fast Attention (arXiv:2007.03815)")
+class FANetUp(nn.Module):
+    """1x1 conv-BN-act to `out` channels (default half), with the official padding=1 quirk."""
+
+    def __init__(self, x: FeatureSpec, *, out: int | None = None, up_padding: int = 1, act: str = "leaky"):
+        super().__init__()
+        if up_padding < 0:
+            raise BlockError(f"fanet_up: up_padding must be >= 0, got {up_padding}")
+        out = out or x.channels // 2
+        self.body = ConvBNAct(x.channels, out, 1, padding=up_padding, act=act)
+        self.out_specs = (FeatureSpec(out, x.stride),)  # nominal: the padding adds a ring of pixels
+        self.extra_border = up_padding  # declared, so shape checks expect (H + 2p, W + 2p)
+
+    def forward(self, x):
+        return self.body(x)
+
+
+@register(Role.OP, "lateral", paper="EfficientDet BiFPN (arXiv:1911.09070), as in SGCPNet (arXiv:2005.11034)")
+class Lateral(nn.Module):
+    """1x1 conv with bias -> BN (BiFPN's eps 1e-3 / momentum 0.01 by default): a channel adapter."""
+
+    def __init__(self, x: FeatureSpec, *, out: int = 64, bn_eps: float = 1e-3, bn_momentum: float = 0.01):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(x.channels, out, 1), nn.BatchNorm2d(out, eps=bn_eps, momentum=bn_momentum))
+        self.out_specs = (FeatureSpec(out, x.stride),)
 
     def forward(self, x):
         return self.body(x)

@@ -10,8 +10,10 @@ from __future__ import annotations
 import difflib
 import enum
 import inspect
+import types
+import typing
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 
 class Role(str, enum.Enum):
@@ -58,6 +60,12 @@ class FeatureSpec:
         return f"{self.channels}@s{self.stride}"
 
 
+def did_you_mean(word: str, choices: Iterable[str], n: int = 3) -> str:
+    """The one close-match hint of the project: "did you mean a, b? " or "" (note the trailing space)."""
+    close = difflib.get_close_matches(str(word), list(choices), n=n)
+    return f"did you mean {', '.join(close)}? " if close else ""
+
+
 class BlockError(ValueError):
     """A block was asked for something it cannot build (unknown name, bad kwarg value, ...).
 
@@ -96,9 +104,86 @@ class BlockInfo:
     summary: str
     arity: int | None  # number of feature inputs; None = variadic (two or more)
     kwargs: dict[str, Any] = field(default_factory=dict)  # keyword-only params with defaults
+    types: dict[str, Any] = field(default_factory=dict)  # keyword -> its annotation (int, int | None, list, ...)
+
+    @property
+    def qualname(self) -> str:
+        return f"{self.role.value}.{self.name}"
+
+    @property
+    def source_file(self) -> str:
+        """The file that defines the block, relative to the project (`blocks/upsamplers/gai.py`)."""
+        module = self.cls.__module__
+        return module.replace(".", "/") + ".py"
+
+    def keyword_error(self, key: str) -> str | None:
+        """None when `key` is one of the block's keywords, else the message naming the fix."""
+        if key in self.kwargs:
+            return None
+        return (f"{self.qualname} has no keyword {key!r} ({did_you_mean(key, self.kwargs, 2)}"
+                f"its keywords are {', '.join(self.kwargs) or '(none)'})")
+
+    @property
+    def inputs_wanted(self) -> str:
+        return f"{self.arity} input{'s' * (self.arity != 1)}" if self.arity is not None else "one or more inputs"
+
+    def arity_error(self, n_inputs: int) -> str | None:
+        """None when the block takes `n_inputs` feature inputs, else what it takes."""
+        if (self.arity is not None and self.arity == n_inputs) or (self.arity is None and n_inputs >= 1):
+            return None
+        return f"{self.qualname} takes {self.inputs_wanted}, got {n_inputs}"
+
+    def type_error(self, key: str, value: Any) -> str | None:
+        """None when `value` fits the annotation of keyword `key`, else one line naming both."""
+        expected = self.types.get(key)
+        if expected is None or value_fits(value, expected):
+            return None
+        return (f"{self.qualname} keyword {key}={value!r} must be {type_name(expected)} "
+                f"(default {key}={self.kwargs[key]!r})")
 
 
 _REGISTRY: dict[Role, dict[str, BlockInfo]] = {role: {} for role in Role}
+
+
+def value_fits(value: Any, expected: Any) -> bool:
+    """Whether a DSL value (constant, list as tuple, BlockRef) fits a constructor annotation.
+
+    Why not isinstance alone: an int is a valid float, a bool is not a valid int, and a list
+    annotation accepts the tuples the DSL freezes lists into.
+    """
+    if expected is Any:
+        return True
+    origin = typing.get_origin(expected)
+    if origin in (typing.Union, types.UnionType):
+        return any(value_fits(value, t) for t in typing.get_args(expected))
+    if expected is type(None):
+        return value is None
+    if expected is bool:
+        return isinstance(value, bool)
+    if expected is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if expected is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if expected in (list, tuple) or origin in (list, tuple):
+        if not isinstance(value, (list, tuple)):
+            return False
+        args = [a for a in typing.get_args(expected) if a is not Ellipsis]
+        return not args or all(value_fits(v, args[0]) for v in value)
+    if isinstance(expected, type):
+        return isinstance(value, expected)
+    return True  # an annotation this check does not model: let the block decide
+
+
+def type_name(expected: Any) -> str:
+    """`int | None` -> "an int or None", for error messages a user reads."""
+    origin = typing.get_origin(expected)
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(type_name(t) for t in typing.get_args(expected))
+    if expected is type(None):
+        return "None"
+    names = {int: "an int", float: "a number", bool: "True or False", str: "a string", list: "a list",
+             tuple: "a list", BlockRef: "a block (role.name)"}
+    return names.get(expected, names.get(origin, getattr(expected, "__name__", str(expected))))
 
 
 def _signature_info(cls: type) -> tuple[int | None, dict[str, Any]]:
@@ -130,9 +215,11 @@ def register(role: Role | str, name: str, *, paper: str = "") -> Callable[[type]
             raise RuntimeError(f"duplicate block {role.value}.{name}: {other.__module__}.{other.__qualname__} "
                                f"and {cls.__module__}.{cls.__qualname__}")
         arity, kwargs = _signature_info(cls)
+        hints = typing.get_type_hints(cls.__init__)
         doc = inspect.getdoc(cls) or ""
         summary = doc.splitlines()[0] if doc else ""
-        _REGISTRY[role][name] = BlockInfo(role, name, cls, paper, summary, arity, kwargs)
+        _REGISTRY[role][name] = BlockInfo(role, name, cls, paper, summary, arity, kwargs,
+                                          {k: hints[k] for k in kwargs if k in hints})
         cls.role, cls.block_name = role, name
         return cls
 
@@ -140,7 +227,20 @@ def register(role: Role | str, name: str, *, paper: str = "") -> Callable[[type]
 
 
 def _ensure_loaded() -> None:
-    import blocks  # noqa: F401  (importing the package registers every block)
+    """Import every role package once: importing a block's module registers it."""
+    global _loaded
+    if _loaded:
+        return
+    import importlib
+
+    import blocks
+
+    for package in blocks.ROLE_PACKAGES:
+        importlib.import_module(f"blocks.{package}")
+    _loaded = True
+
+
+_loaded = False
 
 
 def info(role: Role | str, name: str) -> BlockInfo:
@@ -150,14 +250,10 @@ def info(role: Role | str, name: str) -> BlockInfo:
         role = Role(role)
     except ValueError:
         roles = [r.value for r in Role]
-        close = difflib.get_close_matches(str(role), roles, n=3)
-        hint = f"did you mean {', '.join(close)}? " if close else ""
-        raise BlockError(f"unknown role {role!r}: {hint}roles are {', '.join(roles)}") from None
+        raise BlockError(f"unknown role {role!r}: {did_you_mean(role, roles)}roles are {', '.join(roles)}") from None
     table = _REGISTRY[role]
     if name not in table:
-        close = difflib.get_close_matches(name, table, n=3)
-        hint = f"did you mean {', '.join(close)}? " if close else ""
-        raise BlockError(f"unknown {role.value} block {name!r}: {hint}"
+        raise BlockError(f"unknown {role.value} block {name!r}: {did_you_mean(name, table)}"
                          f"{role.value} blocks are {', '.join(sorted(table))}")
     return table[name]
 

@@ -2,7 +2,7 @@
 import torch
 
 import arena
-from arena.counters import fvcore_analysis  # noqa: F401  (re-exported for the test files)
+from arena.measure.counters import fvcore_analysis  # noqa: F401  (re-exported for the test files)
 
 
 def fvcore_total(spec: str, h: int, w: int, **overrides) -> int:

@@ -8,6 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+# The roles a block can play (DESIGN.md §2), in the order a network reads: the one list of them.
+# blocks.registry.Role holds the same values (a test keeps the two equal); this copy stays torch-free.
+ROLES = ("backbone", "downsampler", "attention", "pyramid", "upsampler", "fusion", "head", "op")
+INPUT_NAME = "image"  # the network input's name inside a network file
+
 
 @dataclass(frozen=True)
 class Pos:
@@ -91,3 +96,17 @@ class NetFile:
 
     def entry_names(self) -> list[str]:
         return [self.net.name, *self.variants]
+
+
+@dataclass(frozen=True)
+class Node:
+    """One built node: which block, fed by which values, producing which values."""
+
+    name: str
+    role: Any  # blocks.registry.Role
+    block: str
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    aux: float | None  # loss weight of an auxiliary head (training only); None for inference nodes
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    line: int = 0

@@ -92,6 +92,28 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def parse_item(item: str, spec: str | None = None) -> tuple[str, Any]:
+    """One `key=value` item (a swap like `upsampler=gai(iters=1)` or an override like `classes=11`)."""
+    context = f" in spec {spec!r}" if spec is not None else ""
+    key, eq, value = item.partition("=")
+    key, value = key.strip(), value.strip()
+    if not eq or not value or not _KEY.match(key):
+        raise DSLError(f"bad item {item!r}{context}",
+                       hint="items are key=value: a swap like upsampler=gai or an override like classes=11")
+    return key, parse_value(value, key, spec if spec is not None else item)
+
+
+def parse_value(value: str, key: str = "", spec: str = "") -> Any:
+    """The right side of an item: a constant, a list, or a block choice (`gai`, `gai(iters=1)`)."""
+    try:
+        node = ast.parse(value.strip(), mode="eval").body
+    except SyntaxError:
+        raise DSLError(f"cannot read value {value!r}" + (f" for {key!r}" if key else "") +
+                       (f" in spec {spec!r}" if spec else ""),
+                       hint="values are numbers, strings, lists, or blocks like gai(iters=1)") from None
+    return _value(node, spec or value)
+
+
 def parse_spec(text: str) -> tuple[str, dict[str, Any]]:
     """`base[key=value,...]` -> (base, {key: value}); raises `DSLError` naming the bad part."""
     text = text.strip()
@@ -105,19 +127,10 @@ def parse_spec(text: str) -> tuple[str, dict[str, Any]]:
         raise DSLError(f"unbalanced brackets in spec {text!r}", hint="write NET[key=value,...]")
     out: dict[str, Any] = {}
     for item in (p.strip() for p in _split_top(items, ",") if items.strip()):
-        key, eq, value = item.partition("=")
-        key, value = key.strip(), value.strip()
-        if not eq or not value or not _KEY.match(key):
-            raise DSLError(f"bad item {item!r} in spec {text!r}",
-                           hint="items are key=value: a swap like upsampler=gai or an override like classes=11")
+        key, value = parse_item(item, text)
         if key in out:
             raise DSLError(f"{key!r} given twice in spec {text!r}")
-        try:
-            node = ast.parse(value, mode="eval").body
-        except SyntaxError:
-            raise DSLError(f"cannot read value {value!r} for {key!r} in spec {text!r}",
-                           hint="values are numbers, strings, lists, or blocks like gai(iters=1)") from None
-        out[key] = _value(node, text)
+        out[key] = value
     return base, out
 
 

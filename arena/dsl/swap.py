@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from arena.dsl.errors import DSLError, NotApplicable
-from arena.dsl.ir import BlockExpr, Call
+from arena.dsl.ir import ROLES, BlockExpr, Call
 from arena.dsl.spec import BlockChoice
-
-ROLES = ("backbone", "downsampler", "attention", "pyramid", "upsampler", "fusion", "head", "op")
+from blocks.registry import did_you_mean
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,8 @@ def _target_role_block(target: str, calls: list[Call], net: str) -> tuple[str, s
     if "." in target:
         role, block = target.split(".", 1)
         if role not in ROLES:
-            raise DSLError(f"swap target {target!r}: unknown role {role!r}", hint=f"roles are {', '.join(ROLES)}")
+            raise DSLError(f"swap target {target!r}: unknown role {role!r}",
+                           hint=f"{did_you_mean(role, ROLES, 2)}roles are {', '.join(ROLES)}")
         return role, block, None
     uses = {(c.role, c.block) for c in calls} | {(e.role, e.block) for c in calls for v in c.kwargs.values()
                                                   for e in _block_exprs(v)}
@@ -86,10 +86,10 @@ def apply_swap(calls: list[Call], target: str, choice: BlockChoice, net: str) ->
         new_info = info(role, choice.block)
     except BlockError as e:
         raise DSLError(f"swap {target}={choice}: {e}") from None
-    for k, _ in choice.kwargs:
-        if k not in new_info.kwargs:
-            raise DSLError(f"swap {target}={choice}: {role}.{choice.block} has no keyword {k!r}",
-                           hint=f"its keywords are {', '.join(new_info.kwargs) or '(none)'}")
+    for k, v in choice.kwargs:
+        message = new_info.keyword_error(k) or new_info.type_error(k, v)
+        if message:
+            raise DSLError(f"swap {target}={choice}: {message}")
 
     def matches(r: str, b: str, name: str | None) -> bool:
         if node is not None:
@@ -111,10 +111,8 @@ def apply_swap(calls: list[Call], target: str, choice: BlockChoice, net: str) ->
         kwargs = {k: swap_expr(v, f"{call.name}.{k}", notes) for k, v in call.kwargs.items()}
         call = call.with_block(call.role, call.block, kwargs) if kwargs != call.kwargs else call
         if matches(call.role, call.block, call.name):
-            arity = new_info.arity
-            if (arity is not None and arity != len(call.inputs)) or (arity is None and len(call.inputs) < 1):
-                want = f"{arity} input{'s' * (arity != 1)}" if arity is not None else "several inputs"
-                raise NotApplicable(f"{role}.{choice.block} takes {want}; node {call.name!r} of {net} "
+            if new_info.arity_error(len(call.inputs)):
+                raise NotApplicable(f"{new_info.qualname} takes {new_info.inputs_wanted}; node {call.name!r} of {net} "
                                     f"has {len(call.inputs)}", file=call.pos.file, line=call.pos.line,
                                     col=call.pos.col)
             new_kwargs, dropped = _new_kwargs(role, call.kwargs, choice, new_info.kwargs, call.is_aux)

@@ -11,10 +11,8 @@ import warnings
 from typing import Any
 
 from arena.dsl.errors import DSLError
-from arena.dsl.ir import BlockExpr, Call, NetDef, NetFile, Param, Pos, Variant
-
-INPUT_NAME = "image"
-ROLE_WORDS = ("backbone", "downsampler", "attention", "pyramid", "upsampler", "fusion", "head", "op")
+from arena.dsl.ir import INPUT_NAME, ROLES, BlockExpr, Call, NetDef, NetFile, Param, Pos, Variant
+from blocks.registry import did_you_mean
 
 
 class _Parser:
@@ -51,14 +49,12 @@ class _Parser:
     def block_name(self, node: ast.expr) -> tuple[str, str]:
         """`role.block` as written in a call or a block-valued argument."""
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-            if node.value.id not in ROLE_WORDS:
-                import difflib
-                close = difflib.get_close_matches(node.value.id, ROLE_WORDS, n=2)
-                hint = f"did you mean {' or '.join(close)}?" if close else f"roles are {', '.join(ROLE_WORDS)}"
-                raise self.error(node, f"unknown role {node.value.id!r}", hint)
+            if node.value.id not in ROLES:
+                raise self.error(node, f"unknown role {node.value.id!r}",
+                                 f"{did_you_mean(node.value.id, ROLES, 2)}roles are {', '.join(ROLES)}")
             return node.value.id, node.attr
         raise self.error(node, "expected a block call `role.block(...)`",
-                         f"roles are {', '.join(ROLE_WORDS)}")
+                         f"roles are {', '.join(ROLES)}")
 
     # -- values ----------------------------------------------------------------------------------
     def kwarg_value(self, node: ast.expr, params: dict[str, Any]) -> Any:
@@ -248,11 +244,8 @@ class _Parser:
 
 
 def unknown_param(name: str, net: NetDef, pos: Pos) -> DSLError:
-    import difflib
-    close = difflib.get_close_matches(name, net.params, n=2)
-    hint = f"did you mean {' or '.join(close)}? " if close else ""
     return DSLError(f"{net.name} has no parameter {name!r}", file=pos.file, line=pos.line, col=pos.col,
-                    hint=f"{hint}parameters are {', '.join(net.params) or '(none)'}")
+                    hint=f"{did_you_mean(name, net.params, 2)}parameters are {', '.join(net.params) or '(none)'}")
 
 
 def parse_source(source: str, path: str = "<string>") -> NetFile:
@@ -270,6 +263,15 @@ def parse_file(path: str) -> NetFile:
     except FileNotFoundError:
         raise DSLError(f"no such network file: {path}", file=str(path),
                        hint="check the path, or run `arena list nets` for the shipped networks") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise DSLError(f"cannot read network file: {e}", file=str(path)) from None
+    except IsADirectoryError:
+        raise DSLError(f"{path} is a folder, not a network file", file=str(path),
+                       hint="pass a .arena file, e.g. blocks/nets/fast_scnn.arena") from None
+    except UnicodeDecodeError as e:
+        raise DSLError(f"{path} is not a text network file (byte {e.start} is not UTF-8)", file=str(path),
+                       hint="a network file is UTF-8 text in the DSL; see README 'The DSL'") from None
+    except OSError as e:
+        raise DSLError(f"cannot read network file {path}: {e.strerror or e}", file=str(path)) from None
+    if "\0" in text:
+        raise DSLError(f"{path} is not a text network file (it holds NUL bytes)", file=str(path),
+                       hint="a network file is UTF-8 text in the DSL; see README 'The DSL'")
     return parse_source(text, p.name)

@@ -18,6 +18,7 @@ tail (conv 96 -> 576, pooling, linears) is removed, as SGCPNet removes it; stage
 returned one are not built. `strides` (per stage, official 2, 2, 2, 2) is an arena generalisation:
 a stage at stride 1 opens with a stride-1 block, which then gets the residual (projected when the
 width changes), by the official code's rule.
+Submodules are created in the official order so an official state dict maps in order.
 """
 from __future__ import annotations
 
@@ -64,11 +65,12 @@ class Bneck(nn.Module):
     def __init__(self, cin: int, kernel: int, expand: int, cout: int, act: str, se: bool, stride: int, *,
                  se_position: str, se_bn: bool, se_reduce: int, shortcut_proj: bool):
         super().__init__()
+        # the official Block assigns its SE module before its convs
+        self.se_project = SqueezeExcite(cout, se_reduce, se_bn) if se and se_position == "project" else nn.Identity()
+        self.se_expand = SqueezeExcite(expand, se_reduce, se_bn) if se and se_position == "expand" else nn.Identity()
         self.expand = ConvBNAct(cin, expand, 1, act=act)
         self.depthwise = ConvBNAct(expand, expand, kernel, stride, groups=expand, act=act)
-        self.se_expand = SqueezeExcite(expand, se_reduce, se_bn) if se and se_position == "expand" else nn.Identity()
         self.project = ConvBNAct(expand, cout, 1, act=None)
-        self.se_project = SqueezeExcite(cout, se_reduce, se_bn) if se and se_position == "project" else nn.Identity()
         self.residual = stride == 1 and (cin == cout or shortcut_proj)
         self.shortcut = ConvBNAct(cin, cout, 1, act=None) if self.residual and cin != cout else nn.Identity()
 

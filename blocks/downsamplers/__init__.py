@@ -4,4 +4,3 @@ from blocks.downsamplers import stems  # noqa: F401
 from blocks.downsamplers import cfgb  # noqa: F401
 from blocks.downsamplers import maxpool, strided_conv  # noqa: F401
 from blocks.downsamplers import avgpool, space_to_depth  # noqa: F401
-from blocks.downsamplers import deep_stem  # noqa: F401

@@ -1,5 +1,4 @@
 """Registered fusion blocks: one family per module; adding one is a file plus one import line here."""
 from blocks.fusions import ffm, simple  # noqa: F401
 from blocks.fusions import apf, gfu  # noqa: F401
-from blocks.fusions import fanet_topdown  # noqa: F401
 from blocks.fusions import weighted_sum  # noqa: F401

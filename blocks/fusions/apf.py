@@ -11,6 +11,7 @@ v1 code `PyrmidFusionNet(Ch, Cl, Co)` (specs/s2fpn.md §3.2), restructured for a
 - Unused BNs of the official conv blocks are not built.
 `spatial` (SSAM) and `channel` (CRB) are block arguments, so `--swap attention=...` reaches them.
 Both return full feature maps (not gates): F_out = spatial(F_R) * conv_high(U) + channel(F_R) * conv_low(L).
+Submodules are created in the official order so an official state dict maps in order.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from torch import nn
 
 from blocks.layers import ConvBNAct
 from blocks.registry import BlockRef, FeatureSpec, Role, register
-from blocks.fusions.simple import _same_stride
+from blocks.fusions._common import same_stride
 
 
 @register(Role.FUSION, "apf", paper="S2-FPN (arXiv:2206.07298)")
@@ -30,15 +31,16 @@ class AttentionPyramidFusion(nn.Module):
                  spatial: BlockRef = BlockRef(Role.ATTENTION, "ssam"),
                  channel: BlockRef = BlockRef(Role.ATTENTION, "crb")):
         super().__init__()
-        stride = _same_stride((deep, skip), "apf")
+        stride = same_stride((deep, skip), "apf")
         ch = deep.channels
         out = out or max(1, ch // 2)  # the official pyramid halves the width at every level
+        # the official __init__ order (lateral_low, conv_low, sa, conv_high, ca, FRB), not the call order
         self.lateral = ConvBNAct(skip.channels, ch, 1)
-        self.refine = nn.Sequential(ConvBNAct(2 * ch, out, 1), ConvBNAct(out, out, 3))  # FRB
-        self.conv_high = ConvBNAct(ch, out, 3)
         self.conv_low = ConvBNAct(ch, out, 3)
         self.spatial = spatial.build(FeatureSpec(out, stride))
+        self.conv_high = ConvBNAct(ch, out, 3)
         self.channel = channel.build(FeatureSpec(out, stride))
+        self.refine = nn.Sequential(ConvBNAct(2 * ch, out, 1), ConvBNAct(out, out, 3))  # FRB
         self.out_specs = (FeatureSpec(out, stride),)
 
     def forward(self, deep, skip):

@@ -11,7 +11,7 @@ from torch import nn
 
 from blocks.layers import ConvBNAct
 from blocks.registry import FeatureSpec, Role, register
-from blocks.fusions.simple import _same_stride
+from blocks.fusions._common import same_stride
 
 
 @register(Role.FUSION, "ffm", paper="Fast-SCNN (arXiv:1902.04502)")
@@ -21,7 +21,7 @@ class FeatureFusion(nn.Module):
     def __init__(self, deep: FeatureSpec, skip: FeatureSpec, *, out: int = 128, dilation: int = 4,
                  bias: bool = False):
         super().__init__()
-        stride = _same_stride((deep, skip), "ffm")
+        stride = same_stride((deep, skip), "ffm")
         self.deep = nn.Sequential(
             ConvBNAct(deep.channels, deep.channels, 3, dilation=dilation, groups=deep.channels),
             ConvBNAct(deep.channels, out, 1, act=None, bias=bias),

@@ -16,7 +16,7 @@ from torch import nn
 
 from blocks.layers import ConvBNAct
 from blocks.registry import FeatureSpec, Role, register
-from blocks.fusions.simple import _same_stride
+from blocks.fusions._common import same_stride
 
 
 @register(Role.FUSION, "gfu", paper="S2-FPN (arXiv:2206.07298)")
@@ -25,7 +25,7 @@ class GlobalFeatureUpsample(nn.Module):
 
     def __init__(self, deep: FeatureSpec, skip: FeatureSpec, *, out: int | None = None, global_pool: bool = False):
         super().__init__()
-        stride = _same_stride((deep, skip), "gfu")
+        stride = same_stride((deep, skip), "gfu")
         out = out or skip.channels
         self.guide = ConvBNAct(skip.channels, out, 1)
         self.deep = ConvBNAct(deep.channels, out, 1, bn=False, bias=False)  # conv + ReLU, no BN

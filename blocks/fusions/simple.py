@@ -9,15 +9,10 @@ import torch
 from torch import nn
 
 from blocks.layers import ConvBNAct
+from blocks.fusions._common import same_stride
 from blocks.registry import BlockError, FeatureSpec, Role, register
 
 
-def _same_stride(specs: tuple[FeatureSpec, ...], name: str) -> int:
-    strides = {s.stride for s in specs}
-    if len(strides) != 1:
-        raise BlockError(f"{name} inputs are at strides {', '.join(str(s.stride) for s in specs)}: "
-                         "upsample the deeper input to the skip's stride first")
-    return specs[0].stride
 
 
 @register(Role.FUSION, "add")
@@ -26,7 +21,7 @@ class Add(nn.Module):
 
     def __init__(self, *xs: FeatureSpec, out: int | None = None):
         super().__init__()
-        stride = _same_stride(xs, "add")
+        stride = same_stride(xs, "add")
         if len({s.channels for s in xs}) != 1:
             raise BlockError(f"add inputs have {', '.join(str(s.channels) for s in xs)} channels: "
                              "use fusion.concat or project them to one width")
@@ -48,7 +43,7 @@ class Concat(nn.Module):
 
     def __init__(self, *xs: FeatureSpec, out: int | None = None):
         super().__init__()
-        stride = _same_stride(xs, "concat")
+        stride = same_stride(xs, "concat")
         width = sum(s.channels for s in xs)
         out = out or width
         self.project = ConvBNAct(width, out, 1) if out != width else nn.Identity()

@@ -1,14 +1,13 @@
-"""Segmentation heads that end in a 1x1 classifier.
+"""The FCN head: conv3x3 -> BN -> act -> dropout -> 1x1 classifier.
 
-`fcn`: conv3x3 -> BN -> act -> dropout -> 1x1 (the FCN auxiliary head of mmseg and Fast-SCNN's
-auxiliary losses, specs/fast_scnn.md §7 row 8). `dsconv`: Fast-SCNN's classifier, n DSConv then
-dropout and 1x1 with bias (§2.3e).
+Fully Convolutional Networks (arXiv:1411.4038), in the form of mmseg's FCN auxiliary head, which
+Fast-SCNN's auxiliary losses and FANet's heads use.
 """
 from __future__ import annotations
 
 from torch import nn
 
-from blocks.layers import ConvBNAct, DSConv
+from blocks.layers import ConvBNAct
 from blocks.registry import FeatureSpec, Role, register
 
 
@@ -24,23 +23,6 @@ class FCNHead(nn.Module):
             nn.Dropout2d(dropout) if dropout else nn.Identity(),
             nn.Conv2d(mid, classes, 1, bias=cls_bias),
         )
-        self.out_specs = (FeatureSpec(classes, x.stride),)
-
-    def forward(self, x):
-        return self.body(x)
-
-
-@register(Role.HEAD, "dsconv", paper="Fast-SCNN (arXiv:1902.04502)")
-class DSConvHead(nn.Module):
-    """`n` depthwise-separable convs -> dropout -> 1x1 conv (with bias) to classes."""
-
-    def __init__(self, x: FeatureSpec, *, classes: int = 19, n: int = 2, width: int | None = None,
-                 dropout: float = 0.1, dw_act: str | None = None):
-        super().__init__()
-        width = width or x.channels
-        convs = [DSConv(x.channels if i == 0 else width, width, dw_act=dw_act) for i in range(n)]
-        self.body = nn.Sequential(*convs, nn.Dropout(dropout) if dropout else nn.Identity(),
-                                  nn.Conv2d(width if n else x.channels, classes, 1))
         self.out_specs = (FeatureSpec(classes, x.stride),)
 
     def forward(self, x):

@@ -22,7 +22,7 @@ from torch import nn
 
 from blocks.layers import ConvBNAct
 from blocks.registry import BlockError, FeatureSpec, Role, register
-from blocks.upsamplers.deconv import check_fit, fit_to_guide, upsample_scale
+from blocks.upsamplers._common import check_fit, fit_to_guide, upsample_scale
 
 
 @register(Role.UPSAMPLER, "carafe", paper="CARAFE (arXiv:1905.02188)")

@@ -28,7 +28,7 @@ from torch import nn
 
 from blocks.layers import ConvBNAct
 from blocks.registry import BlockError, FeatureSpec, Role, register
-from blocks.upsamplers.deconv import upsample_scale
+from blocks.upsamplers._common import upsample_scale
 
 
 def identity_grid(flow: torch.Tensor, align_corners: bool) -> torch.Tensor:

@@ -1,5 +1,5 @@
 """Guided Attentive Interpolation (GAI). Cross-Layer Attentive Feature Upsampling for Low-latency
-Semantic Segmentation, Cheng et al., Machine Vision and Applications 36(18), 2025, arXiv:2601.01167.
+Semantic Segmentation, Cheng et al., Machine Vision and Applications 36(1), article 18, 2025, arXiv:2601.01167.
 Official code: hustvl/simpleseg, `CCCrossLayerAttention` (specs/gain.md §2.2).
 
 Defaults reproduce the official module: the deep feature is bilinearly resized to the guide's grid
@@ -20,6 +20,7 @@ Differences from the official code, all opt-in or additive:
   None of these is the paper's default.
 - The criss-cross op is written with `torch.bmm` (the official op uses einops + bmm); masking the
   column branch's diagonal uses a mask built from tensor ops so the block traces with torch.fx.
+Submodules are created in the official order so an official state dict maps in order.
 """
 from __future__ import annotations
 
@@ -94,12 +95,13 @@ class GuidedAttentiveInterpolation(nn.Module):
         self.project_x = ConvBNAct(x.channels, c, 1) if x.channels != c else nn.Identity()
         self.project_guide = (ConvBNAct(guide.channels, c, 1) if guide.channels != c and query != "x"
                               else nn.Identity())
-        self.guide_conv = nn.Conv2d(2 * c if query == "concat" else c, c_v, 1)
-        self.value_init = nn.Conv2d(c, c_v, 1)
+        # the official __init__ order: the attention module (gamma, q, k, v), then conv1, conv2, bottleneck
+        self.gamma = nn.Parameter(torch.full((1,), float(gamma_init)))
         self.q = nn.Conv2d(c_v, c_qk, 1)
         self.k = nn.Conv2d(c_v, c_qk, 1)
         self.v = nn.Conv2d(c_v, c_v, 1)
-        self.gamma = nn.Parameter(torch.full((1,), float(gamma_init)))
+        self.guide_conv = nn.Conv2d(2 * c if query == "concat" else c, c_v, 1)
+        self.value_init = nn.Conv2d(c, c_v, 1)
         self.bottleneck = ConvBNAct(c_v + c, out, 1)
         self.out_specs = (FeatureSpec(out, guide.stride),)
 

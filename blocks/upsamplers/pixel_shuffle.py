@@ -16,7 +16,7 @@ from torch import nn
 
 from blocks.layers import make_act
 from blocks.registry import BlockError, FeatureSpec, Role, register
-from blocks.upsamplers.deconv import check_fit, fit_to_guide, upsample_scale
+from blocks.upsamplers._common import check_fit, fit_to_guide, upsample_scale
 
 
 @register(Role.UPSAMPLER, "pixel_shuffle", paper="ESPCN (arXiv:1609.05158)")

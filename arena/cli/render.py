@@ -1,0 +1,183 @@
+"""Rich tables and trees from the library's plain data: the only place arena draws the screen.
+
+Piped output (not a terminal) is laid out at the table's natural width instead of the 80 columns
+rich assumes, so `arena verify | cat` keeps every column. Progress goes to stderr, never stdout,
+so a piped `--json` stays machine-readable.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from typing import Any, Iterator
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Column, Table
+from rich.tree import Tree
+
+WIDE = 10_000  # columns when not a terminal: wide enough that nothing is cut or folded
+
+
+def console(stderr: bool = False) -> Console:
+    stream = sys.stderr if stderr else sys.stdout
+    tty = hasattr(stream, "isatty") and stream.isatty()
+    return Console(stderr=stderr, width=None if tty else WIDE, highlight=False)
+
+
+def print_json(data: Any) -> None:
+    """One JSON document on stdout (rows, descriptions), for scripts."""
+    sys.stdout.write(json.dumps(data, indent=None, default=str) + "\n")
+
+
+@contextlib.contextmanager
+def progress(label: str, total: int | None = None) -> Iterator:
+    """A transient progress bar on stderr; yields `step(description, advance=1)`."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=total)
+
+        def step(description: str | None = None, advance: int = 1, completed: int | None = None) -> None:
+            bar.update(task, description=f"{label} {description}" if description else label,
+                       advance=None if completed is not None else advance, completed=completed)
+        yield step
+
+
+# -- arena list -----------------------------------------------------------------------------------
+def blocks_table(rows: list[dict[str, Any]], verbose: bool = False) -> Table:
+    table = Table(Column("role", no_wrap=True), Column("name", no_wrap=True), "summary", "paper",
+                  Column("file", no_wrap=True), *(["keywords (default)"] if verbose else []), title="blocks")
+    for r in rows:
+        extra = [escape(", ".join(f"{k['name']}={k['default']!r}" for k in r["keywords"]))] if verbose else []
+        table.add_row(r["role"], r["name"], escape(r["summary"]), escape(r["paper"]), r["file"], *extra)
+    return table
+
+
+def nets_table(rows: list[dict[str, Any]]) -> Table:
+    table = Table(Column("network", no_wrap=True), Column("family", no_wrap=True),
+                  Column("inference params", no_wrap=True, justify="right"),
+                  Column("with aux", no_wrap=True, justify="right"), Column("file", no_wrap=True),
+                  Column("documentation", no_wrap=True), title="networks")
+    for r in rows:
+        table.add_row(r["name"], r["family"], f"{r['params']:,}", f"{r['params_total']:,}", r["file"], r["doc"])
+    return table
+
+
+# -- arena show -----------------------------------------------------------------------------------
+def block_tree(d: dict[str, Any]) -> Tree:
+    inputs = d["inputs"]
+    tree = Tree(f"[bold]{d['role']}.{d['name']}[/]  {escape(d['summary'])}")
+    tree.add(f"paper: {escape(d['paper'] or '-')}")
+    tree.add(f"file: {d['file']}")
+    tree.add(f"feature inputs: {inputs}")
+    kw = tree.add("keywords (default, type)")
+    for k in d["keywords"]:
+        tag = "  [yellow]interface: kept on a swap[/]" if k["interface"] else ""
+        kw.add(f"[cyan]{k['name']}[/] = {escape(repr(k['default']))}  [dim]{escape(k['type'])}[/]{tag}")
+    if not d["keywords"]:
+        kw.add("(none)")
+    rest = d["doc"].split("\n", 1)[1].strip() if "\n" in d["doc"] else ""
+    if rest:  # the docstring beyond its first line, which is the summary above
+        tree.add(escape(rest))
+    return tree
+
+
+def network_tree(d: dict[str, Any]) -> Tree:
+    corners = "aligned" if d["final_align_corners"] else "not aligned"
+    tree = Tree(f"[bold]{escape(d['spec'])}[/]  output stride {d['output_stride']}, {d['classes']} classes, "
+                f"final resize bilinear, corners {corners} (final_align_corners={d['final_align_corners']})")
+    for r in d["nodes"]:
+        tag = f" [yellow](aux, weight {r['aux']})[/]" if r["aux"] is not None else ""
+        tree.add(f"[cyan]{r['node']}[/] = [green]{r['role']}.{r['block']}[/]({escape(r['kwargs'])}){tag}\n"
+                 f"   {escape(r['inputs'] or 'image')} -> {escape(r['outputs'])}   "
+                 f"[magenta]{r['params']:,} params[/]")
+    for note in d["swapped"]:
+        tree.add(f"[yellow]swapped[/] {escape(note)}")
+    tree.add(f"[bold]parameters[/]: inference {d['params_inference']:,}, total {d['params_total']:,} "
+             f"(auxiliary heads {d['params_total'] - d['params_inference']:,})")
+    return tree
+
+
+# -- arena swaps ----------------------------------------------------------------------------------
+def swaps_table(cells) -> Table:
+    columns = list(dict.fromkeys(c.net for c in cells))
+    table = Table(Column("swap", no_wrap=True), *(Column(n, justify="center", no_wrap=True) for n in columns),
+                  title="swap matrix (ok = builds and runs; n/a = rejected by the DSL)")
+    grid: dict[str, dict[str, str]] = {}
+    for c in cells:
+        grid.setdefault(c.swap, {})[c.net] = "[green]ok[/]" if c.ok else "[dim]n/a[/]"
+    for swap, row in grid.items():
+        table.add_row(swap, *(row[n] for n in columns))
+    return table
+
+
+# -- arena verify ---------------------------------------------------------------------------------
+def verify_table(rows: list[dict[str, Any]]) -> Table:
+    res = rows[0]["resolutions"] if rows else ["512x1024", "1024x2048"]
+    cols = ["variant", "params", "expected", "official"]
+    for r in res:
+        cols += [f"GMACs {r}", "official"]
+    table = Table(*(Column(c, no_wrap=True) for c in cols), Column("documentation", no_wrap=True),
+                  Column("match", no_wrap=True), title="arena vs the official code")
+    from arena.networks import FAMILIES
+
+    for r in rows:
+        cells = [r["variant"], f"{r['params']:,}", f"{r['params_expected']:,}", f"{r['params_official']:,}"]
+        for ours, ref in zip(r["gmacs"], r["gmacs_official"]):
+            cells += [f"{ours:.3f}", f"{ref:.3f}"]
+        table.add_row(*cells, FAMILIES[r["family"]].doc, "[green]yes[/]" if r["ok"] else "[red]NO[/]")
+    return table
+
+
+# -- arena profile --------------------------------------------------------------------------------
+def _fmt_bytes(n: float) -> str:
+    return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.1f} MiB"
+
+
+def _sum_role(p: dict[str, Any], role: str, counter: str) -> int:
+    return sum(n.get(f"macs_{counter}", 0) for n in p["nodes"] if n["role"] == role and n["aux"] is None)
+
+
+def profile_tables(p: dict[str, Any], by_node: bool = False) -> list[Any]:
+    """The summary by role, optionally every node, flags, and the units footnote."""
+    from arena.measure.profile import CROSS_CHECKS, DISAGREEMENT
+
+    out: list[Any] = []
+    spec = escape(p["spec"])  # `net[upsampler=gai]` is not markup
+    h, w = p["res"]
+    checks = [c for c in CROSS_CHECKS if p.get(f"macs_{c}") is not None]
+    title = (f"{spec} @ {h}x{w}: {p['params_inference']:,} params (total {p['params_total']:,}), "
+             f"{p['gmacs']:.3f} GMACs = {p['gflops']:.3f} GFLOPs, peak activations "
+             f"{_fmt_bytes(p['peak_activation_bytes'])}, output {'x'.join(map(str, p['output_shape']))}")
+    table = Table("role", "nodes", "params", "GMACs", "share", *[f"GMACs {c}" for c in checks], title=title)
+    for role, agg in p["by_role"].items():
+        theirs = [_sum_role(p, role, c) for c in checks]
+        table.add_row(role, str(agg["nodes"]), f"{agg['params']:,}", f"{agg['macs'] / 1e9:.4f}",
+                      f"{100 * agg['macs'] / max(p['macs'], 1):.1f} %", *[f"{t / 1e9:.4f}" for t in theirs])
+    table.add_row("[bold]total[/]", "", f"{p['params_inference']:,}", f"[bold]{p['gmacs']:.4f}[/]", "100 %",
+                  *[f"{p[f'macs_{c}'] / 1e9:.4f}" for c in checks])
+    out.append(table)
+    if by_node:
+        nt = Table("node", "role.block", "params", "GMACs", *[f"{c}" for c in checks], "output", "out MiB",
+                   "temp MiB", "not counted", title=f"{spec} by node")
+        for n in p["nodes"]:
+            macs = "aux" if n["macs"] is None else f"{n['macs'] / 1e9:.4f}"
+            cells = ["-" if n["macs"] is None else
+                     ("[red]" if c in n.get("flags", []) else "") + f"{n.get(f'macs_{c}', 0) / 1e9:.4f}"
+                     for c in checks]
+            missed = "; ".join(f"{c}: {', '.join(m)}" for c, m in n["missed"].items() if m)
+            shape = ", ".join("x".join(map(str, s[1:])) for s in n["out_shapes"])
+            nt.add_row(n["node"], f"{n['role']}.{n['block']}", f"{n['params']:,}", macs, *cells, shape,
+                       f"{n['out_bytes'] / 2**20:.1f}", f"{n['temp_bytes'] / 2**20:.1f}", escape(missed))
+        out.append(nt)
+    for c in CROSS_CHECKS:
+        if p.get(f"error_{c}"):
+            out.append(f"[yellow]cross-check {c} failed:[/] {escape(p[f'error_{c}'])}")
+    for flag in p["flags"]:
+        out.append(f"[red]disagreement > {DISAGREEMENT:.0%}[/] {escape(flag)}")
+    out.append("[dim]MACs: one multiply-add = 1 (1 GMAC = 1e9); GFLOPs = 2 x GMACs. Primary counter: "
+               "FlopCounterMode + documented costs for interpolation, pooling, normalisation (README, Profiling). "
+               "Activations: fp32 liveness estimate, batch 1, weights and workspace excluded.[/]")
+    return out

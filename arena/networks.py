@@ -1,0 +1,87 @@
+"""The one table of shipped variants: family, network file, documentation and official figures.
+
+Official figures were measured on each network's official code (docs/networks.md gives the source
+of every number): inference parameters (no auxiliary heads, 19 classes) and fvcore MACs (one
+multiply-add = 1, BN and interpolation included, final resize included) at 512x1024 and 1024x2048.
+Where arena builds fewer parameters on purpose, `unused_params` says how many the official model
+holds in layers it never calls, and why: the expected figure is then official - unused, checked as
+strictly as any other (DESIGN.md §4 tolerances: 0.5 % parameters, 2 % MACs).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PARAM_TOLERANCE = 0.005
+MAC_TOLERANCE = 0.02
+RESOLUTIONS = ((512, 1024), (1024, 2048))  # the two sizes official MACs were measured at
+
+
+@dataclass(frozen=True)
+class Family:
+    """One published network: its paper and official code, and the variant that stands for it."""
+
+    name: str
+    title: str
+    arxiv: str
+    code: str  # official repository, or "" when there is none
+    representative: str  # the variant studies and the swap matrix use for the family
+    doc: str  # section of docs/networks.md
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A shipped variant and what the official code measured for it (None: no official figure)."""
+
+    name: str
+    family: str
+    params: int | None = None  # official inference parameters
+    gmacs: tuple[float, float] | None = None  # official GMACs at RESOLUTIONS
+    unused_params: int = 0  # held by official layers that compute nothing; arena does not build them
+    unused_why: str = ""
+
+    @property
+    def expected_params(self) -> int | None:
+        return None if self.params is None else self.params - self.unused_params
+
+
+FAMILIES: dict[str, Family] = {f.name: f for f in (
+    Family("fanet", "Real-time Semantic Segmentation with Fast Attention", "2007.03815",
+           "feinanshan/FANet", "fanet18", "docs/networks.md#fanet"),
+    Family("fast_scnn", "Fast-SCNN: Fast Semantic Segmentation Network", "1902.04502",
+           "", "fast_scnn", "docs/networks.md#fast-scnn"),
+    Family("s2fpn", "S2-FPN: Scale-ware Strip Attention Guided Feature Pyramid Network", "2206.07298",
+           "mohamedac29/S2-FPN", "s2fpn18", "docs/networks.md#s2-fpn"),
+    Family("sgcpnet", "Real-Time Semantic Segmentation via Spatial-Detail Guided Context Propagation",
+           "2005.11034", "zhouyuan888888/SGCPNet", "sgcpnet", "docs/networks.md#sgcpnet"),
+    Family("gain", "Cross-Layer Attentive Feature Upsampling for Low-latency Semantic Segmentation",
+           "2601.01167", "hustvl/simpleseg", "gain18", "docs/networks.md#gain"),
+)}
+
+_FANET_UNUSED = "two layers it builds but never calls (S2 smooth, S1 up)"
+
+VARIANTS: dict[str, Variant] = {v.name: v for v in (
+    Variant("fanet18", "fanet", 13_820_032, (11.87, 47.44), 149_824, _FANET_UNUSED),
+    Variant("fanet34", "fanet", 23_928_192, (16.70, 66.79), 149_824, _FANET_UNUSED),
+    Variant("fast_scnn", "fast_scnn", 1_137_795, (1.777, 7.106)),
+    Variant("fast_scnn_camvid", "fast_scnn"),
+    Variant("s2fpn18", "s2fpn", 17_095_140, (27.97, 111.86)),
+    Variant("s2fpn34", "s2fpn", 27_203_300, (47.32, 189.27)),
+    Variant("s2fpn34m", "s2fpn", 27_203_300, (185.40, 741.56)),
+    Variant("sgcpnet", "sgcpnet", 607_826, (0.900, 3.599)),
+    Variant("sgcpnet_camvid", "sgcpnet"),
+    Variant("gain18", "gain", 11_955_317, (38.88, 157.35)),
+    Variant("gain18_camvid", "gain"),
+    Variant("gain_df2", "gain", 18_063_061, (22.00, 89.83)),
+    Variant("gain_df2_camvid", "gain"),
+)}
+
+# `arena profile all`, `arena verify`: every variant with official figures.
+PUBLISHED: tuple[str, ...] = tuple(v.name for v in VARIANTS.values() if v.params is not None)
+# One variant per published network: what studies and the swap matrix run by default.
+REPRESENTATIVES: tuple[str, ...] = tuple(f.representative for f in FAMILIES.values())
+
+
+def family_of(variant: str) -> Family | None:
+    """The published family of a shipped variant, or None for a user's own network."""
+    v = VARIANTS.get(variant)
+    return FAMILIES[v.family] if v else None
