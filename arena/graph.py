@@ -38,6 +38,7 @@ class GraphNet(nn.Module):
         self.resolved = resolved  # the spec as understood: base, overrides, swaps, canonical
         self.name, self.canonical, self.doc, self.swaps = resolved.entry, resolved.canonical, doc, tuple(swaps)
         self.final_align_corners = bool(final_align_corners)
+        self.resize_output = True  # False: return the logits at the output node's stride (bench --exclude-resize)
         self.plan = list(plan)
         self.nodes = nn.ModuleDict(modules)
         self.specs = dict(specs)
@@ -84,7 +85,7 @@ class GraphNet(nn.Module):
                     env[name] = value
             for name in dead:
                 del env[name]
-        logits = self._to_input_size(env[self.output], image)
+        logits = self._to_input_size(env[self.output], image) if self.resize_output else env[self.output]
         if self.training and aux:
             return {"out": logits, "aux": aux}
         return logits

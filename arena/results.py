@@ -48,13 +48,29 @@ def make_row(kind: str, identity: dict[str, Any], metrics: dict[str, Any], *,
             "time": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
 
 
-def writable_dir(path: str | os.PathLike) -> Path:
-    """The results folder, created if missing; refused up front (before any work) when unusable."""
+def writable_dir(path: str | os.PathLike, create: bool = True) -> Path:
+    """The results folder, refused up front (before any work) when unusable; created if `create`.
+
+    With `create=False` nothing is made yet: the folder, or its nearest existing parent, must be a
+    writable folder, so a run that fails later leaves no empty folder behind.
+    """
     from arena.errors import ArenaError
 
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise ArenaError(f"cannot write results to {path}: it is a file, not a folder (pass a folder with --out)")
+    if not create:
+        import tempfile
+
+        parent = next((q for q in [path, *path.absolute().parents] if q.exists()), None)
+        try:  # a real probe (permission bits say nothing to root, nor of read-only mounts); leaves nothing
+            if parent is None or not parent.is_dir():
+                raise NotADirectoryError(f"{parent} is not a folder")
+            os.rmdir(tempfile.mkdtemp(dir=parent, prefix=".arena-probe-"))
+        except OSError as e:
+            raise ArenaError(f"cannot create the results folder {path}: {e.strerror or e} "
+                             "(pass a writable folder with --out)") from None
+        return path
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as e:

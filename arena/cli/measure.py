@@ -48,7 +48,7 @@ def profile(
         if max_memory is not None and max_memory <= 0:
             raise prof.ProfileError(f"--max-memory must be a positive number of GiB, got {max_memory:g}")
         max_bytes = int(max_memory * 2**30) if max_memory else None
-        folder = None if no_save else results.writable_dir(out)  # refused before any work is done
+        folder = None if no_save else results.writable_dir(out, create=False)  # refused before any work
         rows = []
         jobs = [(s, r) for s in specs for r in resolutions]
         with render.progress("profile", total=len(jobs)) as step:
@@ -96,3 +96,110 @@ def verify(variants: Annotated[Optional[list[str]], typer.Argument(metavar="VARI
                       "official figures: fvcore on the official code. GFLOPs = 2 x GMACs.")
     if not ok:
         raise typer.Exit(1)
+
+
+@app.command()
+def bench(
+    specs: Annotated[Optional[list[str]], typer.Argument(metavar="SPEC", help="Networks or hybrids, or 'all' for "
+                                                         "every published variant; several are timed interleaved.")] = None,
+    res: ResOpt = None,
+    batch: Annotated[int, typer.Option(metavar="N", help="Batch size, >= 1.")] = 1,
+    device: Annotated[str, typer.Option(metavar="cpu|cuda[:i]", help="Where to run.")] = "cpu",
+    dtype: Annotated[str, typer.Option(metavar="fp32|tf32|fp16|bf16", help="Precision (fp16/bf16 cast the "
+                                       "model and input unless --autocast).")] = "fp32",
+    autocast: Annotated[bool, typer.Option("--autocast", help="Reduced precision by autocast only.")] = False,
+    channels_last: Annotated[bool, typer.Option("--channels-last", help="NHWC memory format.")] = False,
+    compile_mode: Annotated[str, typer.Option("--compile", metavar="MODE", help="torch.compile: none, default, "
+                                              "reduce-overhead or max-autotune.")] = "none",
+    cuda_graphs: Annotated[bool, typer.Option("--cuda-graphs", help="Capture and replay the eager model.")] = False,
+    fuse_bn: Annotated[bool, typer.Option("--fuse-bn", help="Fold every BatchNorm that follows a conv.")] = False,
+    threads: Annotated[Optional[int], typer.Option(metavar="N", help="CPU threads (default: all cores); "
+                                                   "always set explicitly and recorded.")] = None,
+    by_node: Annotated[bool, typer.Option("--by-node", help="Also time every node, with its roofline bound.")] = False,
+    exclude_resize: Annotated[bool, typer.Option("--exclude-resize", help="Leave the final resize out of the "
+                                                 "timed region.")] = False,
+    include_argmax: Annotated[bool, typer.Option("--include-argmax", help="Time the argmax too.")] = False,
+    iters: Annotated[Optional[int], typer.Option(metavar="N", help="Timed iterations (default 20 on CPU, "
+                                                 "200 on GPU).")] = None,
+    backend: Annotated[str, typer.Option(metavar="eager|onnxruntime", help="What runs the network.")] = "eager",
+    calibrate: Annotated[bool, typer.Option("--calibrate", help="Measure this device's peak FLOP/s and "
+                                            "bandwidth for the roofline, cache them, and print them.")] = False,
+    out: OutOpt = "results",
+    no_save: Annotated[bool, typer.Option("--no-save", help="Do not append rows to the results store.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print result rows as JSON lines.")] = False,
+):
+    """Latency and FPS under a recorded protocol: median, p10/p90 over every iteration, interleaved."""
+    import json
+
+    from arena import results
+    from arena.cli import render
+    from arena.measure import bench as bench_lib
+    from arena.measure import profile as prof
+
+    console = render.console()
+    with user_errors():
+        protocol = bench_lib.Protocol(device=device, dtype=dtype, autocast=autocast, channels_last=channels_last,
+                                      compile=compile_mode, cuda_graphs=cuda_graphs, fuse_bn=fuse_bn,
+                                      threads=threads, batch=batch, include_resize=not exclude_resize,
+                                      include_argmax=include_argmax, iters=iters, backend=backend)
+        if calibrate:
+            from arena.measure import roofline
+
+            bench_lib.check_protocol(protocol)
+            with render.progress("calibrating"):
+                peaks = roofline.calibrate(device, threads=threads)
+            if json_out:
+                render.print_json(peaks)
+            else:
+                console.print(render.peaks_table(peaks))
+            if not specs:
+                return
+        if not specs:
+            raise bench_lib.BenchError("name at least one network (or 'all'), e.g. arena bench fast_scnn")
+        if specs == ["all"]:
+            specs = list(prof.PUBLISHED)
+        resolutions = [prof.parse_res(r) for r in (res or ["512x1024"])]
+        bench_lib.check_protocol(protocol)
+        folder = None if no_save else results.writable_dir(out, create=False)  # refused before any work
+        cases = [bench_lib.Case(spec, r, protocol) for spec in specs for r in resolutions]
+        with render.progress("bench") as step:
+            outcome = bench_lib.bench(cases, on_step=step)
+            if by_node:
+                from arena.measure.by_node import time_nodes
+
+                for item in outcome:
+                    step(f"by node: {item['case'].label}")
+                    item["metrics"]["by_node"] = time_nodes(item["case"], item["metrics"]["median_ms"])
+        rows = [bench_lib.to_row(item) for item in outcome]
+        if json_out:
+            for row in rows:
+                typer.echo(json.dumps(row, default=str))
+        else:
+            for part in render.bench_tables(outcome, rows):
+                console.print(part)
+        if folder is not None:
+            path = results.append(folder / "bench.jsonl", rows)
+            if not json_out:
+                typer.echo(f"appended {len(rows)} row(s) to {path}", err=True)
+
+
+@app.command("export")
+def export_cmd(
+    spec: Annotated[str, typer.Argument(metavar="SPEC", help="A network or hybrid.")],
+    onnx: Annotated[str, typer.Option("--onnx", metavar="FILE", help="Where to write the ONNX graph.")],
+    res: Annotated[str, typer.Option("--res", "-r", metavar="HxW", help="Input resolution (static).")] = "512x1024",
+    fuse_bn: Annotated[bool, typer.Option("--fuse-bn", help="Fold BatchNorms into convs first.")] = False,
+    json_out: JsonOpt = False,
+):
+    """Export a network to ONNX (static shapes) and check its outputs against eager in onnxruntime."""
+    from arena.cli import render
+    from arena.measure import profile as prof
+    from arena.measure.export import export_network
+
+    with user_errors():
+        h, w = prof.parse_res(res)
+        report = export_network(spec, onnx, (h, w), fuse_bn=fuse_bn)
+    if json_out:
+        render.print_json(report)
+        return
+    render.console().print(render.export_summary(report))

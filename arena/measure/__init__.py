@@ -1,2 +1,3 @@
-"""Measuring one network under a protocol: parameters and MACs (profile, counters), checks against
-the official figures (verify). Each returns plain data; the CLI renders it."""
+"""Measuring one network under a protocol: parameters and MACs (profile, counters), the official
+figures (verify), latency (bench, by_node, fuse, roofline, onnx_backend, export). Each returns plain
+data; the CLI renders it."""

@@ -1,0 +1,216 @@
+"""arena bench on CPU at tiny sizes: the protocol in every row, interleaving, warm-up, ratios,
+accuracy flags, and each bad input as one line. Timings themselves are benchmarks, never asserted."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from arena.cli import app
+from arena.measure import bench
+from arena.measure.bench import BenchError, Case, Protocol
+
+TINY = dict(iters=3, warmup_min=1, warmup_max=2, warmup_window=1)
+RES = (64, 128)
+
+
+def run_cli(*args):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def one_line_error(r):
+    assert r.exit_code == 2, r.output
+    lines = r.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in r.output, r.output
+    return lines[0]
+
+
+def test_row_holds_every_protocol_field(tmp_path):
+    p = Protocol(threads=1, **TINY)
+    (result,) = bench.bench([Case("fast_scnn", RES, p)])
+    row = bench.to_row(result, environment_={"cpu": "test"})
+    fields = {f.name for f in dataclasses.fields(Protocol)}
+    assert fields <= set(row["protocol"])
+    for key in ("res", "timed_region", "host_device_copies", "warmup_rule", "statistic", "cast", "iters", "threads"):
+        assert row["protocol"][key] is not None, key
+    assert row["protocol"]["threads"] == 1 and row["protocol"]["iters"] == 3
+    m = row["metrics"]
+    for key in ("median_ms", "p10_ms", "p90_ms", "fps", "ratio_to_first", "setup", "peak_memory_bytes"):
+        assert key in m, key
+    assert m["p10_ms"] <= m["median_ms"] <= m["p90_ms"]
+    assert m["fps"] == pytest.approx(1000 / m["median_ms"])
+    assert m["setup"]["warmup"]["iterations"] >= 1 and len(m["times_ms"]) == 3
+    assert row["kind"] == "bench" and row["spec"] == "fast_scnn" and row["network"] == "fast_scnn"
+    assert m["accuracy"] is None  # fp32 eager is the reference itself
+
+
+class RecordingTimer:
+    """An injected timer: remembers the order of calls and returns set times per case."""
+
+    def __init__(self, times: dict[str, list[float]]):
+        self.calls: list[str] = []
+        self.times = {k: list(v) for k, v in times.items()}
+
+    def __call__(self, case: Case) -> float:
+        self.calls.append(case.label)
+        return self.times[case.label].pop(0) if self.times[case.label] else 1.0
+
+
+def fake_case(label: str, **protocol) -> Case:
+    return Case(label, RES, Protocol(**{**TINY, **protocol}), label=label)
+
+
+def test_cases_are_timed_interleaved():
+    a, b = fake_case("A", warmup_max=1, warmup_min=1), fake_case("B", warmup_max=1, warmup_min=1)
+    timer = RecordingTimer({"A": [], "B": []})
+    bench.interleaved([a, b], timer, iters=3)
+    assert timer.calls == ["A", "B"] + ["A", "B"] * 3  # warm-up of each, then A B A B ...
+
+
+def test_warm_up_stops_when_the_window_settles_and_at_the_ceiling():
+    settles = fake_case("S", warmup_min=2, warmup_max=20, warmup_window=3, warmup_spread=0.05)
+    timer = RecordingTimer({"S": [9.0, 5.0, 2.0, 1.0, 1.01, 1.0, 1.0]})
+    info = bench.warm_up(settles, timer)
+    assert info == {"iterations": 6, "settled": True, "last_window_spread": pytest.approx(0.01 / 1.0)}
+    noisy = fake_case("N", warmup_min=2, warmup_max=4, warmup_window=2, warmup_spread=0.01)
+    info = bench.warm_up(noisy, RecordingTimer({"N": [1.0, 2.0, 1.0, 2.0, 1.0]}))
+    assert info["iterations"] == 4 and not info["settled"]
+
+
+def test_ratio_to_first_is_per_round():
+    ratios = bench.ratio_to_first([[10.0, 10.0, 20.0], [20.0, 30.0, 20.0]])
+    assert ratios[0] == {"median": 1.0, "p10": 1.0, "p90": 1.0}
+    # per-round ratios 2.0, 3.0, 1.0: median 2, p10 = 1 + 0.2 * (2 - 1), p90 = 2 + 0.8 * (3 - 2)
+    assert ratios[1] == {"median": 2.0, "p10": pytest.approx(1.2), "p90": pytest.approx(2.8)}
+
+
+def test_summary_statistics_by_hand():
+    s = bench.summarise([4.0, 1.0, 3.0, 2.0, 5.0], batch=2)
+    assert s["median_ms"] == 3.0 and s["p10_ms"] == pytest.approx(1.4) and s["p90_ms"] == pytest.approx(4.6)
+    assert s["fps"] == pytest.approx(2 * 1000 / 3.0) and s["min_ms"] == 1.0 and s["max_ms"] == 5.0
+
+
+def test_a_mode_that_changes_the_answer_is_flagged():
+    import arena
+
+    p = Protocol(fuse_bn=True, **TINY)
+    case = Case("fanet18", RES, p)
+    bench.prepare(case)
+    ok = bench.accuracy(case)
+    assert ok["flagged"] is False and ok["rel_diff"] < 1e-5 and ok["argmax_agreement"] == 1.0
+    good = case.run
+    case.run = lambda: good() * -1.0  # a "fast mode" that flips every logit
+    bad = bench.accuracy(case)
+    assert bad["flagged"] is True and bad["argmax_agreement"] < 0.5
+    assert arena.build("fanet18").canonical == case.net.canonical
+
+
+def test_excluding_the_resize_times_native_logits():
+    p = Protocol(include_resize=False, **TINY)
+    case = bench.prepare(Case("fast_scnn", RES, p))
+    out = case.run()
+    assert out.shape[-2:] == (RES[0] // 8, RES[1] // 8)  # fast_scnn's logits are at stride 8
+    argmax = bench.prepare(Case("fast_scnn", RES, Protocol(include_argmax=True, **TINY))).run()
+    assert argmax.shape == (1, *RES) and argmax.dtype == torch.int64
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--device", "cuda"], "torch.cuda.is_available() is False"),
+    (["--dtype", "tf32"], "tf32 is a CUDA tensor-core math mode"),
+    (["--dtype", "fp64"], "unknown dtype 'fp64'"),
+    (["--batch", "0"], "--batch must be an integer >= 1, got 0"),
+    (["--iters", "0"], "--iters must be an integer >= 1, got 0"),
+    (["--threads", "0"], "--threads must be an integer >= 1, got 0"),
+    (["--res", "100x200"], "not divisible by fast_scnn's output stride 32"),
+    (["--cuda-graphs"], "--cuda-graphs needs --device cuda"),
+    (["--compile", "fastest"], "unknown compile mode 'fastest'"),
+])
+def test_bad_inputs_are_one_line_and_write_nothing(tmp_path, args, message):
+    if "cuda" in args and torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    out = tmp_path / "results"
+    line = one_line_error(run_cli("bench", "fast_scnn", "--out", out, *args))
+    assert message in line, line
+    assert not out.exists()
+
+
+def test_compile_without_a_compiler_says_so(monkeypatch, tmp_path):
+    monkeypatch.delenv("CXX", raising=False)
+    monkeypatch.setattr(bench.shutil, "which", lambda name: None)
+    line = one_line_error(run_cli("bench", "fast_scnn", "--compile", "default", "--out", tmp_path / "r"))
+    assert "needs a C++ compiler" in line and "--compile none (eager)" in line
+
+
+def test_onnxruntime_backend_without_the_extra_names_it(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    line = one_line_error(run_cli("bench", "fast_scnn", "--backend", "onnxruntime", "--out", tmp_path / "r"))
+    assert "pip install 'arena-seg[onnx]'" in line
+
+
+def test_cli_bench_appends_rows_and_prints_json(tmp_path):
+    r = run_cli("bench", "fast_scnn", "fanet18", "--res", "64x128", "--iters", "2", "--threads", "1",
+                "--out", tmp_path, "--json")
+    assert r.exit_code == 0, r.output
+    rows = [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")]
+    assert [row["spec"] for row in rows] == ["fast_scnn", "fanet18"]
+    assert rows[0]["metrics"]["ratio_to_first"]["median"] == 1.0
+    assert rows[1]["metrics"]["first"] == "fast_scnn @ 64x128"
+    saved = (tmp_path / "bench.jsonl").read_text().splitlines()
+    assert len(saved) == 2 and json.loads(saved[1])["protocol"]["threads"] == 1
+
+
+def test_by_node_reports_times_macs_and_roofline_bounds():
+    from arena.measure import roofline
+    from arena.measure.by_node import time_nodes
+    from arena.measure.profile import profile
+
+    (result,) = bench.bench([Case("fast_scnn", RES, Protocol(threads=1, **TINY))])
+    peaks = {"flops": 1e11, "bandwidth": 1e10, "source": "test"}
+    d = time_nodes(result["case"], result["metrics"]["median_ms"], peaks=peaks, iters=2)
+    macs = {n["node"]: n["macs"] for n in profile("fast_scnn", RES)["nodes"] if n["macs"] is not None}
+    assert [r["node"] for r in d["nodes"]] == list(macs)  # every inference node, then the wrapper's resize
+    for r in d["nodes"]:
+        assert r["ms"] > 0 and r["macs"] == macs[r["node"]] and r["bytes"] > 0
+        assert r["bound_ms"] == pytest.approx(roofline.bound_ms(r["macs"], r["bytes"], peaks))
+        assert r["efficiency"] == pytest.approx(r["bound_ms"] / r["ms"])
+    assert d["sum_of_nodes_ms"] == pytest.approx(sum(r["ms"] for r in d["nodes"]))
+    assert d["end_to_end_ms"] == result["metrics"]["median_ms"]
+    assert d["gap_ms"] == pytest.approx(d["end_to_end_ms"] - d["sum_of_nodes_ms"])
+    assert sum(r["share"] for r in d["nodes"]) == pytest.approx(1.0)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_gpu_events_cuda_graphs_and_fp16():
+    cases = [Case("fast_scnn", (256, 512), Protocol(device="cuda", iters=10)),
+             Case("fast_scnn", (256, 512), Protocol(device="cuda", iters=10, dtype="fp16", channels_last=True,
+                                                    fuse_bn=True, cuda_graphs=True))]
+    eager, graphs = bench.bench(cases)
+    assert eager["metrics"]["peak_memory_bytes"] > 0 and graphs["metrics"]["setup"]["capture_s"] > 0
+    assert graphs["metrics"]["accuracy"]["flagged"] is False
+
+
+@pytest.mark.slow
+def test_onnxruntime_backend_and_export_through_the_cli(tmp_path):
+    pytest.importorskip("onnxruntime")
+    r = run_cli("bench", "fast_scnn", "--res", "64x128", "--iters", "2", "--threads", "1", "--backend",
+                "onnxruntime", "--no-save", "--json")
+    assert r.exit_code == 0, r.output
+    (row,) = [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")]
+    assert row["protocol"]["backend"] == "onnxruntime" and row["protocol"]["onnxruntime"]["intra_op_threads"] == 1
+    assert row["metrics"]["accuracy"]["flagged"] is False
+    path = tmp_path / "fs.onnx"
+    r = run_cli("export", "fast_scnn", "--onnx", path, "--res", "64x128", "--fuse-bn", "--json")
+    assert r.exit_code == 0, r.output
+    report = json.loads(r.stdout)
+    assert report["ok"] and report["folded_bn"] > 0 and path.stat().st_size == report["bytes"]
+
+
+def test_export_bad_inputs_write_nothing(tmp_path):
+    line = one_line_error(run_cli("export", "fast_scnn", "--onnx", tmp_path / "missing" / "x.onnx"))
+    assert "does not exist" in line and not (tmp_path / "missing").exists()
+    line = one_line_error(run_cli("export", "fast_scnn", "--onnx", tmp_path / "x.onnx", "--res", "100x100"))
+    assert "output stride 32" in line and not (tmp_path / "x.onnx").exists()
