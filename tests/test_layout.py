@@ -20,7 +20,7 @@ RANKS = [
     ("arena.dsl", 2),
     ("arena.graph", 3), ("arena.api", 3), ("arena.describe", 3), ("arena.official", 3), ("arena", 3),
     ("arena.measure", 4), ("arena.data", 4), ("arena.train", 5),
-    ("arena.studies", 6), ("arena.report", 7), ("arena.cli", 8),
+    ("arena.studies", 6), ("arena.report", 7), ("arena.cli", 8), ("arena.__main__", 8),
 ]
 
 

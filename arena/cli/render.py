@@ -265,3 +265,48 @@ def export_summary(report: dict[str, Any]) -> str:
                                                          f"(max abs diff {diff:.2e})")
     return escape(f"wrote {report.get('path')} ({report['spec']} at {report['res'][0]}x{report['res'][1]}, "
                   f"batch {report['batch']}, BN folded: {report['folded_bn']}); ") + check
+
+
+# -- arena train ----------------------------------------------------------------------------------
+@contextlib.contextmanager
+def training_progress() -> Iterator:
+    """A rich bar (loss, lr, images/s, ETA) on a terminal; one plain line per log entry otherwise."""
+    if not sys.stdout.isatty():
+        def line(e: dict[str, Any]) -> None:
+            if "val_miou" in e:
+                sys.stdout.write(f"iter {e['iter']}/{e['iters']}  val mIoU {100 * e['val_miou']:.2f}\n")
+            else:
+                sys.stdout.write(f"iter {e['iter']}/{e['iters']}  loss {e['loss']:.4f}  lr {e['lr']:.2e}  "
+                                 f"{e['images_per_s']:.1f} img/s\n")
+            sys.stdout.flush()
+        yield line
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("train"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
+                  TimeRemainingColumn(), console=console()) as bar:
+        task = bar.add_task("train", total=None, info="")
+
+        def update(e: dict[str, Any]) -> None:
+            if "val_miou" in e:
+                bar.console.print(f"iter {e['iter']}: val mIoU {100 * e['val_miou']:.2f}")
+                return
+            bar.update(task, total=e["iters"], completed=e["iter"],
+                       info=f"loss {e['loss']:.3f}  lr {e['lr']:.1e}  {e['images_per_s']:.1f} img/s")
+        yield update
+
+
+def train_summary(row: dict[str, Any]) -> Table:
+    m, p = row["metrics"], row["protocol"]
+    table = Table("", "", title=escape(f"{row['spec']} trained: {row['schedule']} schedule, seed {row['seed']}, "
+                                       f"{row['dataset']}"), show_header=False)
+    table.add_row("val mIoU", f"{100 * m['miou']:.2f} %  (pixel accuracy {100 * m['pixel_acc']:.2f} %)")
+    worst = sorted(((v, k) for k, v in m["iou"].items() if v is not None))[:3]
+    table.add_row("weakest classes", escape(", ".join(f"{k} {100 * v:.1f}" for v, k in worst)))
+    table.add_row("iterations", f"{m['iterations']} x batch {p['batch_per_rank']} x {p['world']} process(es), "
+                                f"crop {p['crop'][0]}x{p['crop'][1]}")
+    table.add_row("final loss", "-" if m["final_loss"] is None else f"{m['final_loss']:.4f}")
+    table.add_row("speed", f"{m['images_per_s']:.1f} images/s, {m['wall_s']:.1f} s, data wait "
+                           f"{100 * m['data_wait_fraction']:.1f} %")
+    table.add_row("run folder", escape(m["run_dir"]))
+    return table

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from arena.cli import app
 from arena.measure import bench
-from arena.measure.bench import BenchError, Case, Protocol
+from arena.measure.bench import Case, Protocol
 
 TINY = dict(iters=3, warmup_min=1, warmup_max=2, warmup_window=1)
 RES = (64, 128)

@@ -1,0 +1,4 @@
+"""`python -m arena ...` (and `torchrun --nproc-per-node N -m arena train ...`): the arena CLI."""
+from arena.cli import main
+
+main()

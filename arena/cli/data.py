@@ -1,0 +1,88 @@
+"""Commands about data: `arena data synth` (scenes to disk, Cityscapes layout) and `arena data show`."""
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from arena.cli.app import app, user_errors
+
+data_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
+                       help="Synthetic street scenes and datasets: write them to disk, look at them.")
+app.add_typer(data_app, name="data")
+
+KnobsOpt = Annotated[Optional[str], typer.Option(
+    "--knobs", metavar="K=V,...", help="Synthetic difficulty knobs: texture_overlap, noise, blur, clutter, "
+                                       "lighting (e.g. noise=0.08,clutter=2).")]
+
+
+@data_app.command("synth")
+def synth(
+    out: Annotated[str, typer.Option("--out", metavar="DIR", help="Root folder of the Cityscapes layout to write.")],
+    n: Annotated[int, typer.Option("--n", metavar="N", help="Number of scenes.")] = 100,
+    res: Annotated[str, typer.Option("--res", metavar="HxW", help="Resolution.")] = "512x1024",
+    seed: Annotated[int, typer.Option("--seed", metavar="S", help="Scene seed: scene i is (S, i).")] = 0,
+    split: Annotated[str, typer.Option("--split", metavar="train|val", help="Split folder (and scene stream).")] = "train",
+    knobs: KnobsOpt = None,
+):
+    """Write N synthetic scenes as leftImg8bit/ and gtFine/ (labelIds), readable as cityscapes:DIR."""
+    from arena.cli import render
+    from arena.data.io import parse_res
+    from arena.data.synthetic import parse_knobs, write_cityscapes
+
+    with user_errors():
+        size, config = parse_res(res), parse_knobs(knobs)
+        if split not in ("train", "val"):
+            raise_user(f"--split {split!r} is not train or val")
+        if n < 1:
+            raise_user(f"--n must be a positive number of scenes, got {n}")
+        with render.progress("synth", total=n) as step:
+            summary = write_cityscapes(out, n, size, seed=seed, split=split, config=config,
+                                       on_scene=lambda i: step(f"scene {i + 1}/{n}"))
+    typer.echo(f"wrote {n} scenes at {size[0]}x{size[1]} to {summary['root']} "
+               f"({summary['images']}, {summary['labels']}); read them with --data cityscapes:{summary['root']}")
+
+
+@data_app.command("show")
+def show(
+    n: Annotated[int, typer.Option("--n", metavar="N", help="Number of samples.")] = 8,
+    res: Annotated[str, typer.Option("--res", metavar="HxW", help="Resolution of synthetic scenes.")] = "256x512",
+    seed: Annotated[int, typer.Option("--seed", metavar="S", help="Scene seed (synthetic).")] = 0,
+    out: Annotated[str, typer.Option("--out", metavar="FILE.png", help="Where to write the sheet.")] = "data_sheet.png",
+    data: Annotated[str, typer.Option("--data", metavar="SPEC", help="synthetic, cityscapes:PATH or camvid:PATH "
+                                                                     "(real data: the first N of --split).")] = "synthetic",
+    split: Annotated[str, typer.Option("--split", metavar="train|val|test", help="Split to show.")] = "train",
+    knobs: KnobsOpt = None,
+):
+    """Write a PNG contact sheet: images beside their coloured labels, with the class legend."""
+    from arena.data import open_folder, parse_spec
+    from arena.data.contact import contact_sheet
+    from arena.data.io import parse_res, writable_file
+    from arena.data.synthetic import parse_knobs, render
+
+    with user_errors():
+        if n < 1:
+            raise_user(f"--n must be a positive number of samples, got {n}")
+        path = writable_file(out, ".png")
+        name, _ = parse_spec(data)
+        if name == "synthetic":
+            size, config = parse_res(res), parse_knobs(knobs)
+            samples = [render(seed, i, size, config, split) for i in range(n)]
+            titles = [f"scene ({seed}, {i})" for i in range(n)]
+            extra = {}
+            title = f"synthetic {split} scenes, seed {seed}, {size[0]}x{size[1]}"
+        else:
+            ds = open_folder(data, split)
+            idx = list(range(min(n, len(ds))))
+            samples = [ds.read(i) for i in idx]
+            titles = [ds.pairs[i][0].name for i in idx]
+            extra = {"palette": ds.palette, "classes": ds.classes}
+            title = f"{ds.name} {split} ({ds.root})"
+        written = contact_sheet(samples, path, titles=titles, title=title, **extra)
+    typer.echo(f"wrote {written}")
+
+
+def raise_user(message: str):
+    from arena.errors import ArenaError
+
+    raise ArenaError(message)

@@ -1,0 +1,43 @@
+"""Segmentation losses: cross-entropy with the ignore label, optional OHEM, auxiliary heads by weight."""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+IGNORE = 255
+
+
+def pixel_loss(logits: torch.Tensor, labels: torch.Tensor, ohem: float | None = None, min_kept: int = 0,
+               class_weights: torch.Tensor | None = None) -> torch.Tensor:
+    """Mean cross-entropy over labelled pixels; with `ohem`, only the hard ones.
+
+    OHEM (online hard example mining, as FANet's and GAIN's official code): keep the pixels whose
+    probability of the true class is below `ohem`, but at least `min_kept` of them (the hardest).
+    """
+    logits = logits.float()
+    if ohem is None:
+        return F.cross_entropy(logits, labels, weight=class_weights, ignore_index=IGNORE)
+    losses = F.cross_entropy(logits, labels, weight=class_weights, ignore_index=IGNORE, reduction="none").flatten()
+    valid = labels.flatten() != IGNORE
+    losses = losses[valid]
+    if losses.numel() == 0:
+        return logits.sum() * 0.0
+    threshold = -torch.log(torch.tensor(ohem, device=losses.device))  # p < ohem  <=>  loss > -log(ohem)
+    hard = losses[losses > threshold]
+    if hard.numel() < min(min_kept, losses.numel()):
+        hard = losses.topk(min(min_kept, losses.numel())).values
+    return hard.mean() if hard.numel() else losses.mean()
+
+
+def total_loss(output, labels: torch.Tensor, ohem: float | None = None, min_kept: int = 0) -> tuple:
+    """The main loss plus weight x each auxiliary loss; returns (total, {name: value})."""
+    if isinstance(output, dict):
+        main = pixel_loss(output["out"], labels, ohem, min_kept)
+        parts = {"main": main}
+        total = main
+        for i, (aux, weight) in enumerate(output.get("aux", []), 1):
+            parts[f"aux{i}"] = pixel_loss(aux, labels, ohem, min_kept)
+            total = total + weight * parts[f"aux{i}"]
+        return total, parts
+    main = pixel_loss(output, labels, ohem, min_kept)
+    return main, {"main": main}
