@@ -271,6 +271,10 @@ def _compiled(model, p: Protocol, device, dtype, x, case: Case) -> Callable:
     import torch._inductor.config as inductor
 
     inductor.freezing = p.freezing
+    # every GraphNet shares one forward code object: without room for one cache entry per network,
+    # dynamo silently falls back to eager after its default limit of 8 (seen in bench_best_cpu.py)
+    torch._dynamo.config.recompile_limit = max(torch._dynamo.config.recompile_limit, 256)
+    torch._dynamo.config.accumulated_recompile_limit = max(torch._dynamo.config.accumulated_recompile_limit, 2048)
     mode = None if p.compile == "default" else p.compile
     compiled = torch.compile(model, mode=mode)
     case.setup.update(inductor_freezing=inductor.freezing, inductor_layout_optimization=inductor.layout_optimization)

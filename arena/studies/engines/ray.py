@@ -1,0 +1,93 @@
+"""The Ray engine: each job a Ray core task on an existing cluster (or a local instance), the rows
+returned to the driver, which alone writes the results store. The only module that imports ray.
+
+Each task declares what it needs: `num_cpus` = the job's threads, `num_gpus=1` for a job on a CUDA
+device. Ray sets OMP_NUM_THREADS to a task's CPU count, so the job sets torch's threads itself and
+records them. An `--address` is checked with a plain TCP connect (a few seconds at most) before Ray
+is asked to join it, so an unreachable cluster fails in one line instead of Ray's retry loop.
+"""
+from __future__ import annotations
+
+import socket
+from typing import Callable
+
+from arena.errors import ArenaError
+
+CONNECT_TIMEOUT_S = 3.0
+
+
+def require_ray():
+    try:
+        import ray
+    except ImportError:
+        raise ArenaError("the ray engine needs ray, which is not installed: pip install 'arena-seg[ray]' "
+                         "(or use --engine local)") from None
+    return ray
+
+
+def check_reachable(address: str, timeout: float = CONNECT_TIMEOUT_S) -> None:
+    """host:port must accept a TCP connection within `timeout` seconds ("auto" and ray:// are passed on)."""
+    if address in ("auto", "local") or address.startswith("ray://"):
+        return
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise ArenaError(f"--address {address!r} is not HOST:PORT (e.g. 127.0.0.1:6379, where `ray start --head` "
+                         "listens)")
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout):
+            pass
+    except OSError as e:
+        reason = "timed out" if isinstance(e, socket.timeout) else (e.strerror or str(e))
+        raise ArenaError(f"cannot reach a Ray cluster at {address} ({reason} within {timeout:g} s): start one with "
+                         "`ray start --head`, or drop --address to run a local Ray instance") from None
+
+
+class RayEngine:
+    name = "ray"
+
+    def __init__(self, address: str | None = None, workers: int = 1, threads: int | None = None):
+        self.address, self.workers = address, workers
+        self.threads = threads or 1
+        require_ray()
+        if address:
+            check_reachable(address)
+
+    def describe(self) -> dict:
+        return {"engine": self.name, "address": self.address or "local instance", "threads_per_task": self.threads}
+
+    def run(self, jobs, on_rows: Callable, on_failure: Callable, on_progress: Callable | None = None) -> None:
+        import dataclasses
+
+        ray = require_ray()
+        from arena.studies.study import execute
+
+        started_here = not ray.is_initialized()
+        if started_here:
+            if self.address:
+                ray.init(address=self.address, include_dashboard=False, log_to_driver=False)
+            else:
+                import os
+
+                cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+                ray.init(num_cpus=max(cpus or 1, self.threads), include_dashboard=False, log_to_driver=False)
+        task = ray.remote(execute)
+        pending = {}
+        for job in jobs:
+            job = job if job.threads else dataclasses.replace(job, threads=self.threads)
+            gpus = 1 if (job.bench.get("device", "cpu").startswith("cuda")
+                         or str(job.train.get("device", "cpu")).startswith("cuda")) else 0
+            pending[task.options(num_cpus=job.threads, num_gpus=gpus).remote(job.to_dict())] = job
+        done = 0
+        while pending:
+            ready, _ = ray.wait(list(pending), num_returns=1)
+            job = pending.pop(ready[0])
+            done += 1
+            if on_progress:
+                on_progress(done, len(jobs), job.label)
+            try:
+                rows = ray.get(ready[0])
+            except Exception as e:  # noqa: BLE001 - RayTaskError wraps the job's own exception
+                cause = getattr(e, "cause", None) or e
+                on_failure(job, f"{type(cause).__name__}: {str(cause).strip().splitlines()[-1] if str(cause).strip() else ''}")
+                continue
+            on_rows(job, rows)
