@@ -14,13 +14,7 @@ $(BIN)/arena: pyproject.toml constraints.txt
 install: $(BIN)/arena
 
 demo: install
-	$(BIN)/arena list nets
-	$(BIN)/arena show fast_scnn
-	$(BIN)/arena show "fanet18[upsampler=gai]"
-	$(BIN)/arena show gai
-	$(BIN)/arena profile fast_scnn "fast_scnn[upsampler=gai]" --res 512x1024 --no-save
-	$(BIN)/arena verify
-	$(BIN)/python benchmarks/graph_overhead.py --res 256x512 --iters 5
+	$(BIN)/arena demo --out arena-demo
 
 test: install
 	$(BIN)/pytest -q

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+from pathlib import Path
 from typing import Any, Iterator
 
 from rich.console import Console
@@ -365,3 +366,39 @@ def study_summary(o: dict[str, Any]) -> str:
     if o.get("plan") is not None:
         text += "\n" + "\n".join(f"  {escape(label)}" for label in o["plan"])
     return text
+
+
+# -- arena pareto / table / demo ------------------------------------------------------------------
+def front_table(result, x: str, y: str) -> Table:
+    front = result.front
+    t = Table(Column("group", no_wrap=True), Column("network", no_wrap=True), Column(x, justify="right"),
+              Column(y, justify="right"), title="the non-dominated front", caption=escape(result.caption))
+    xc = {"latency": "latency_ms", "fps": "fps", "gmacs": "gmacs", "params": "params"}.get(x, x)
+    for _, r in front.iterrows():
+        t.add_row(escape(str(r.get("group", ""))), escape(str(r["spec"])), f"{r[xc]:.4g}", f"{r[y]:.2f}")
+    return t
+
+
+def report_table(df) -> Table:
+    from arena.report.tables import _display_columns
+
+    columns = _display_columns(df, None)
+    t = Table(*(Column(escape(str(c)), no_wrap=True) for c in columns))
+    for _, r in df.iterrows():
+        t.add_row(*(escape("" if v is None or (isinstance(v, float) and v != v) else
+                           (f"{v:.3g}" if isinstance(v, float) else str(v))) for v in (r[c] for c in columns)))
+    return t
+
+
+def demo_report(o: dict[str, Any]) -> list[Any]:
+    parts: list[Any] = []
+    for run in o["runs"]:
+        parts.append(study_summary(run))
+    parts += ablation_tables(o["ablation"], o["runs"][-1])[:1]
+    parts.append(report_table(o["table"]))
+    parts.append(escape(f"trained: {', '.join(o['trained'])} (demo schedule, 120 iterations, 2 seeds each, with "
+                        f"their GAI hybrids); costed only (profile + bench): {', '.join(o['costed_only'])}"))
+    parts.append("wrote " + escape(", ".join(str(p) for p in o["pareto"].paths)))
+    parts.append(escape(f"wrote {o['latex']} and {Path(o['latex']).with_suffix('.md')}; every row is in {o['out']}/"))
+    parts.append(f"demo finished in {o['wall_s']:.0f} s")
+    return parts

@@ -46,7 +46,8 @@ def ablation_study(swaps: list[str], nets: list[str] | None = None, *, seeds: in
                       "train": train, "bench": bench}, source="arena ablate")
 
 
-def _rows(out: Path, study: str) -> list[dict[str, Any]]:
+def _rows(out: Path, keys: set[str]) -> list[dict[str, Any]]:
+    """The rows of the plan's jobs, whichever study wrote them (a job key is the same in every study)."""
     from arena import results
 
     rows = []
@@ -54,14 +55,14 @@ def _rows(out: Path, study: str) -> list[dict[str, Any]]:
         warnings.simplefilter("ignore")
         for path in sorted(out.glob("*.jsonl")):
             if path.name != "failures.jsonl":
-                rows += [r for r in results.read_rows(path) if r.get("study") == study]
+                rows += [r for r in results.read_rows(path) if r.get("job_key") in keys]
     return rows
 
 
 def summarise(study, plan, out: str | Path) -> list[dict[str, Any]]:
     """Per network and swap: the deltas against the base network, with intervals and verdicts."""
     out = Path(out)
-    rows = _rows(out, study.name)
+    rows = _rows(out, {k for job in plan.jobs for k in job.keys()})
     by = {}
     for r in rows:
         by.setdefault((r["kind"], r["spec"]), []).append(r)
@@ -86,7 +87,8 @@ def summarise(study, plan, out: str | Path) -> list[dict[str, Any]]:
                                    "delta": prof_s["metrics"]["params_inference"] - prof_b["metrics"]["params_inference"]}
                 entry["gmacs"] = {"base": prof_b["metrics"]["gmacs"],
                                   "delta": prof_s["metrics"]["gmacs"] - prof_b["metrics"]["gmacs"]}
-            bench_b, bench_s = _one(by, "bench", base, res), _one(by, "bench", spec, res)
+            pair = sorted({base, spec})
+            bench_b, bench_s = _one(by, "bench", base, res, pair), _one(by, "bench", spec, res, pair)
             if bench_b and bench_s:
                 tb, ts = bench_b["metrics"]["times_ms"], bench_s["metrics"]["times_ms"]
                 n = min(len(tb), len(ts))
@@ -110,8 +112,12 @@ def summarise(study, plan, out: str | Path) -> list[dict[str, Any]]:
     return table
 
 
-def _one(by: dict, kind: str, spec: str, res) -> dict[str, Any] | None:
+def _one(by: dict, kind: str, spec: str, res, peers: list[str] | None = None) -> dict[str, Any] | None:
+    """The latest row of `spec` at `res`; for bench rows, one timed in the same run as `peers`."""
     for r in reversed(by.get((kind, spec), [])):
-        if list(r["protocol"].get("res", [])) == list(res):
-            return r
+        if list(r["protocol"].get("res", [])) != list(res):
+            continue
+        if peers is not None and not set(peers) <= set(r["protocol"].get("timed_with", [])):
+            continue
+        return r
     return None

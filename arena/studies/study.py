@@ -82,8 +82,8 @@ class Job:
     def _protocol(self) -> dict[str, Any]:
         if self.kind == "profile":
             return {"res": list(self.res)}
-        if self.kind == "bench":
-            return {"res": list(self.res), **self.bench}
+        if self.kind == "bench":  # rows timed together are paired by round: the peers are part of the key
+            return {"res": list(self.res), **self.bench, "timed_with": sorted(self.specs)}
         return {"seed": self.seed, **self.train}
 
     @property
@@ -376,6 +376,8 @@ def execute(job: Job | dict[str, Any]) -> list[dict[str, Any]]:
     for row, key in zip(rows, job.keys()):
         row["job_key"], row["study"] = key, job.study
         row["protocol"]["job_threads"] = job.threads
+        if job.kind == "bench":
+            row["protocol"]["timed_with"] = sorted(job.specs)
     return rows
 
 

@@ -3,8 +3,6 @@ skip-done resume after an interrupted run (a killed worker), exactly one row per
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from pathlib import Path
 
 import pytest

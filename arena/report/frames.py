@@ -1,0 +1,269 @@
+"""Result rows -> one frame per network and measurement setting: costs joined with accuracy.
+
+`summary(rows)` joins, per canonical `spec`:
+- from profile rows: `params` (inference parameters, millions) and `gmacs` per `resolution`;
+- from bench rows: `latency_ms` (median) and `fps` per (`device`, `precision`, `mode`, `resolution`);
+  several bench rows of one setting give the median of their figures (`n_bench` says how many);
+- from train rows: `miou` (percent: the mean over seeds, the latest row of each seed), `miou_std`
+  (sample sd), `miou_ci` (95 % t-interval half-width, scipy.stats, df = n - 1; NaN below 2 seeds)
+  and `n_seeds` per (`dataset`, `schedule`).
+A cost row without bench rows at its resolution keeps `device` NaN; a trained spec never profiled or
+benched keeps every cost NaN. Identity columns: `spec`, `base` (the network), `overrides_key`
+(the overrides as sorted JSON), `swaps` (the canonical swap string, "" for none), `hybrid`
+(swaps non-empty) and `base_spec` (the spec of the base with the same overrides, when rows exist).
+
+Rows of different devices, precisions, modes, resolutions, datasets or schedules stay separate
+rows; `pareto.select` and `tables.table` refuse to put them on one axis unless told.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+from arena.errors import ArenaError
+
+SETTING = ("device", "precision", "mode", "resolution", "dataset", "schedule")  # what separates groups
+OPTION = {"device": "--device", "precision": "--precision", "mode": "--mode", "resolution": "--res",
+          "dataset": "--dataset", "schedule": "--schedule"}
+_ACCURACY_HINT = "`arena train SPEC` or `arena ablate --swap ROLE=BLOCK` produces them"
+
+
+def load_rows(*folders: str | os.PathLike):
+    """Every result row under the folders, as one DataFrame (`arena.results.load`, concatenated).
+
+    A folder that does not exist, or folders holding no result rows, are one ArenaError line.
+    """
+    import pandas as pd
+
+    from arena import results
+
+    if not folders:
+        raise ArenaError("no results folder given: pass the folder arena profile/bench/train wrote (--out)")
+    frames = []
+    for folder in folders:
+        path = Path(folder)
+        if not path.exists():
+            raise ArenaError(f"results folder {path} does not exist: pass the folder arena profile, bench or "
+                             "train wrote (their --out, default ./results)")
+        frame = results.load(path)
+        if len(frame):
+            frames.append(frame)
+    if not frames:
+        names = ", ".join(str(f) for f in folders)
+        raise ArenaError(f"no result rows in {names}: run `arena profile`, `arena bench` or `arena train` "
+                         "(or `arena demo`) to produce them")
+    return pd.concat(frames, ignore_index=True, sort=False) if len(frames) > 1 else frames[0]
+
+
+def _col(df, name, default=None):
+    import pandas as pd
+
+    return df[name] if name in df else pd.Series([default] * len(df), index=df.index, dtype=object)
+
+
+def _res_text(value) -> str | None:
+    if isinstance(value, (list, tuple)) and len(value) == 2:
+        return f"{int(value[0])}x{int(value[1])}"
+    if isinstance(value, str) and value:
+        return value
+    return None
+
+
+def _swap_text(swaps) -> str:
+    if not isinstance(swaps, dict) or not swaps:
+        return ""
+    return ",".join(f"{k}={v}" for k, v in sorted(swaps.items()))
+
+
+def _overrides_key(overrides) -> str:
+    return json.dumps(overrides if isinstance(overrides, dict) else {}, sort_keys=True, default=str)
+
+
+def _mode(row) -> str:
+    """The bench settings beyond dtype that change a latency, as a short label ("eager" by default)."""
+    tags = []
+    compile_ = row.get("protocol.compile")
+    if isinstance(compile_, str) and compile_ not in ("", "none"):
+        tags.append(f"compile={compile_}")
+    backend = row.get("protocol.backend")
+    if isinstance(backend, str) and backend not in ("", "eager"):
+        tags.append(backend)
+    for key, tag in (("fuse_bn", "fuse-bn"), ("channels_last", "channels-last"), ("cuda_graphs", "cuda-graphs"),
+                     ("autocast", "autocast"), ("include_argmax", "argmax")):
+        if row.get(f"protocol.{key}") is True:
+            tags.append(tag)
+    if row.get("protocol.include_resize") is False:
+        tags.append("no-resize")
+    batch = row.get("protocol.batch")
+    if isinstance(batch, (int, float)) and not isinstance(batch, bool) and batch == batch and int(batch) != 1:
+        tags.append(f"batch={int(batch)}")
+    return " ".join(tags) or "eager"
+
+
+def _device(row) -> str | None:
+    """GPU name on cuda; CPU model and thread count on cpu (threads change a CPU latency)."""
+    kind = row.get("protocol.device") or row.get("environment.device")
+    name = next((v for v in (row.get("environment.device_name"), row.get("environment.gpu"))
+                 if isinstance(v, str) and v), None)
+    if isinstance(kind, str) and kind.startswith("cpu") or name is None:
+        cpu = row.get("environment.device_name") or row.get("environment.cpu") or "cpu"
+        threads = row.get("protocol.threads") or row.get("environment.threads")
+        label = f"{cpu} (cpu"
+        if isinstance(threads, (int, float)) and threads == threads:
+            label += f", {int(threads)} threads"
+        return label + ")"
+    return name
+
+
+def _latest(df, keys):
+    """The last row of each key (rows sorted by time; a rerun replaces an older row)."""
+    if "time" in df:
+        df = df.sort_values("time", kind="stable")
+    return df.drop_duplicates(list(keys), keep="last")
+
+
+def profile_costs(rows):
+    """Per (spec, resolution): params (M, inference) and gmacs, from profile rows (the latest)."""
+    import pandas as pd
+
+    p = rows[rows["kind"] == "profile"] if "kind" in rows else rows.iloc[0:0]
+    if not len(p):
+        return pd.DataFrame(columns=["spec", "resolution", "params", "gmacs"])
+    out = pd.DataFrame({"spec": p["spec"], "resolution": _col(p, "protocol.res").map(_res_text),
+                        "params": pd.to_numeric(_col(p, "metrics.params_inference"), errors="coerce") / 1e6,
+                        "gmacs": pd.to_numeric(_col(p, "metrics.gmacs"), errors="coerce"),
+                        "time": _col(p, "time")})
+    return _latest(out, ["spec", "resolution"]).drop(columns="time").reset_index(drop=True)
+
+
+def bench_costs(rows):
+    """Per (spec, device, precision, mode, resolution): the median of the rows' latency_ms and fps."""
+    import pandas as pd
+
+    b = rows[rows["kind"] == "bench"] if "kind" in rows else rows.iloc[0:0]
+    cols = ["spec", "device", "device_kind", "precision", "mode", "resolution", "latency_ms", "fps", "n_bench"]
+    if not len(b):
+        return pd.DataFrame(columns=cols)
+    records = b.to_dict("records")
+    res = [_res_text(r.get("protocol.resolution")) or _res_text(r.get("protocol.res")) for r in records]
+    out = pd.DataFrame({"spec": b["spec"].to_numpy(), "device": [_device(r) for r in records],
+                        "device_kind": [r.get("protocol.device") for r in records],
+                        "precision": [r.get("protocol.dtype") or "fp32" for r in records],
+                        "mode": [_mode(r) for r in records], "resolution": res,
+                        "latency_ms": pd.to_numeric(_col(b, "metrics.median_ms"), errors="coerce").to_numpy(),
+                        "fps": pd.to_numeric(_col(b, "metrics.fps"), errors="coerce").to_numpy()})
+    keys = ["spec", "device", "precision", "mode", "resolution"]
+    grouped = out.groupby(keys, dropna=False, sort=False)
+    agg = grouped.agg(device_kind=("device_kind", "first"), latency_ms=("latency_ms", "median"),
+                      fps=("fps", "median"), n_bench=("latency_ms", "size")).reset_index()
+    return agg[cols]
+
+
+def accuracy(rows):
+    """Per (spec, dataset, schedule): miou (%), miou_std, miou_ci (95 % half-width), n_seeds, seeds."""
+    import pandas as pd
+    from scipy import stats
+
+    t = rows[rows["kind"] == "train"] if "kind" in rows else rows.iloc[0:0]
+    cols = ["spec", "dataset", "schedule", "miou", "miou_std", "miou_ci", "n_seeds", "seeds"]
+    if not len(t):
+        return pd.DataFrame(columns=cols)
+    out = pd.DataFrame({"spec": t["spec"], "dataset": _col(t, "dataset"), "schedule": _col(t, "schedule"),
+                        "seed": _col(t, "seed"), "miou": pd.to_numeric(_col(t, "metrics.miou"), errors="coerce") * 100,
+                        "time": _col(t, "time")})
+    out = _latest(out.dropna(subset=["miou"]), ["spec", "dataset", "schedule", "seed"])
+    result = []
+    for (spec, dataset, schedule), g in out.groupby(["spec", "dataset", "schedule"], dropna=False, sort=False):
+        values = g["miou"].to_numpy(dtype=float)
+        n = len(values)
+        sd = float(values.std(ddof=1)) if n >= 2 else math.nan
+        ci = float(stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)) if n >= 2 else math.nan
+        seeds = tuple(int(s) for s in g["seed"] if s is not None and s == s)
+        result.append({"spec": spec, "dataset": dataset, "schedule": schedule, "miou": float(values.mean()),
+                       "miou_std": sd, "miou_ci": ci, "n_seeds": n, "seeds": tuple(sorted(seeds))})
+    return pd.DataFrame(result, columns=cols)
+
+
+def summary(rows):
+    """The joined frame: one row per spec and setting (module docstring for every column)."""
+    import pandas as pd
+
+    if "spec" not in rows or not len(rows):
+        raise ArenaError("no result rows to report: run `arena profile`, `arena bench` or `arena train` first")
+    prof, bench, acc = profile_costs(rows), bench_costs(rows), accuracy(rows)
+    params = prof.dropna(subset=["params"]).drop_duplicates("spec", keep="last")[["spec", "params"]]
+    timed = bench.merge(prof[["spec", "resolution", "gmacs"]], on=["spec", "resolution"], how="left")
+    untimed = prof.merge(bench[["spec", "resolution"]].drop_duplicates(), on=["spec", "resolution"],
+                         how="left", indicator=True)
+    untimed = untimed[untimed["_merge"] == "left_only"].drop(columns=["_merge", "params"])
+    costs = pd.concat([timed, untimed], ignore_index=True, sort=False)
+    costs = costs.merge(params, on="spec", how="left")
+    specs = pd.DataFrame({"spec": pd.unique(rows["spec"].dropna())})
+    costs = specs.merge(costs, on="spec", how="left")  # every spec, cost or not
+    joined = costs.merge(acc, on="spec", how="left")
+
+    ident = rows.drop_duplicates("spec", keep="last").set_index("spec")
+    joined["base"] = joined["spec"].map(_col(ident, "network"))
+    joined["overrides_key"] = joined["spec"].map(_col(ident, "overrides").map(_overrides_key))
+    joined["swaps"] = joined["spec"].map(_col(ident, "swaps").map(_swap_text)).fillna("")
+    joined["hybrid"] = joined["swaps"] != ""
+    bases = {(b, o): s for s, b, o, h in zip(joined["spec"], joined["base"], joined["overrides_key"],
+                                             joined["hybrid"]) if not h}
+    joined["base_spec"] = [bases.get((b, o)) for b, o in zip(joined["base"], joined["overrides_key"])]
+    order = ["spec", "base", "base_spec", "swaps", "hybrid", "overrides_key", "device", "device_kind", "precision",
+             "mode", "resolution", "params", "gmacs", "latency_ms", "fps", "n_bench", "dataset", "schedule",
+             "miou", "miou_std", "miou_ci", "n_seeds", "seeds"]
+    for column in order:
+        if column not in joined:
+            joined[column] = None
+    return joined[order].reset_index(drop=True)
+
+
+def groups(df, keys=SETTING):
+    """The distinct settings present (non-null values per key), as a list of dicts."""
+    present = [k for k in keys if k in df and df[k].notna().any()]
+    if not present:
+        return [{}]
+    found = df[present].drop_duplicates()
+    return [{k: v for k, v in rec.items() if v is not None and v == v} for rec in found.to_dict("records")]
+
+
+def mixed_keys(df, keys=SETTING) -> list[str]:
+    """The keys with more than one non-null value: a null is compatible with any value."""
+    return [k for k in keys if k in df and df[k].dropna().nunique() > 1]
+
+
+def describe_groups(df, keys) -> str:
+    parts = []
+    for g in groups(df, keys):
+        parts.append(" ".join(f"{k}={v}" for k, v in g.items()) or "(no setting)")
+    return "; ".join(parts)
+
+
+def filter_setting(df, **wanted):
+    """Keep rows matching each given setting (a null matches: that row lacks the measurement).
+
+    `device` matches the device label, its kind (cpu, cuda:0) or a case-insensitive part of the
+    label ("H200", "cpu"); the others match exactly. A filter no row matches is one ArenaError line
+    naming the values present.
+    """
+    for key, value in wanted.items():
+        if value is None or key not in df:
+            continue
+        column = df[key]
+        if key == "device":
+            needle = str(value).lower()
+            kinds = df["device_kind"].fillna("").astype(str).str.lower() if "device_kind" in df else None
+            hit = column.fillna("").astype(str).str.lower().str.contains(needle, regex=False)
+            if kinds is not None:
+                hit |= (kinds == needle) | (kinds.str.split(":").str[0] == needle)
+        else:
+            hit = column.astype(str) == str(value)
+        if not (hit & column.notna()).any():
+            present = sorted({str(v) for v in column.dropna()}) or ["none"]
+            raise ArenaError(f"no rows for {OPTION.get(key, key)} {value}: the results hold "
+                             f"{key} {', '.join(present)}")
+        df = df[hit | column.isna()]
+    return df

@@ -1,0 +1,437 @@
+"""Speed-accuracy fronts: the non-dominated networks per setting, and their plot (PNG, PDF, SVG).
+
+`front(df, x, y)` is the pure core. `select(summary, x, y, ...)` picks the points of one setting
+(device, precision, mode and resolution where the x axis depends on them; dataset and schedule
+always) and refuses to mix settings on one axis unless `allow_mixed=True`. `plot(points, ...)`
+draws and writes the figure; `draw(folder, ...)` is all three from a results folder.
+
+Ties: a point equal to another on both axes dominates neither, so both stay on the front (they are
+two networks that measured the same; dropping one would be arbitrary). A point dominates another
+when it is at least as good on both axes and strictly better on one.
+"""
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+from arena.errors import ArenaError
+from arena.report import frames
+
+
+@dataclass(frozen=True)
+class Axis:
+    column: str  # in frames.summary
+    label: str
+    better: str  # "min" or "max"
+    keys: tuple[str, ...]  # the settings this quantity depends on (besides dataset and schedule)
+    hint: str  # the command that produces it
+    published: str | None  # the column of published.frame() on this axis
+
+
+X_AXES = {
+    "latency": Axis("latency_ms", "latency (ms, median)", "min", ("device", "precision", "mode", "resolution"),
+                    "`arena bench SPEC` measures it", "latency_ms"),
+    "fps": Axis("fps", "FPS (frames per second)", "max", ("device", "precision", "mode", "resolution"),
+                "`arena bench SPEC` measures it", "fps"),
+    "gmacs": Axis("gmacs", "GMACs (1e9 multiply-adds; GFLOPs = 2 x GMACs)", "min", ("resolution",),
+                  "`arena profile SPEC` counts it", "gmacs"),
+    "params": Axis("params", "parameters (M, inference)", "min", (), "`arena profile SPEC` counts it", "params_m"),
+}
+Y_AXES = {"miou": Axis("miou", "mIoU (%)", "max", (), frames._ACCURACY_HINT, "miou")}
+TRAINING = ("dataset", "schedule")
+PUBLISHED_LABEL = {"latency": "frame time = 1000 / FPS (ms), as reported", "fps": "FPS, as reported",
+                   "gmacs": "GMACs, as reported", "params": "parameters (M), as reported"}
+FORMATS = ("png", "pdf", "svg")
+
+
+@dataclass(frozen=True)
+class ParetoResult:
+    """What `plot` wrote and found: the file paths, the front (one row per front point, with its
+    `group`), every plotted point, and the caption."""
+
+    paths: tuple[Path, ...]
+    front: object  # pandas DataFrame
+    points: object  # pandas DataFrame
+    caption: str
+
+
+# -- the front ------------------------------------------------------------------------------------
+def front(df, x: str, y: str, minimise_x: bool = True, maximise_y: bool = True):
+    """The non-dominated rows of `df` on columns x and y, sorted by x (ascending).
+
+    Rows with a missing x or y are not points and never on the front. Ties on both axes are all
+    kept (module docstring); a single point is its own front; an empty frame gives an empty front.
+    """
+    for column in (x, y):
+        if column not in df:
+            raise ArenaError(f"no column {column!r} to draw a front on: the columns are {', '.join(map(str, df))}")
+    valid = df[df[x].notna() & df[y].notna()]
+    if not len(valid):
+        return valid.copy()
+    xs = valid[x].to_numpy(dtype=float) * (1 if minimise_x else -1)  # smaller is better on both now
+    ys = valid[y].to_numpy(dtype=float) * (-1 if maximise_y else 1)
+    no_worse = (xs[:, None] <= xs[None, :]) & (ys[:, None] <= ys[None, :])  # [j, i]: j no worse than i
+    better = (xs[:, None] < xs[None, :]) | (ys[:, None] < ys[None, :])
+    dominated = (no_worse & better).any(axis=0)
+    kept = valid[~dominated]
+    return kept.sort_values([x, y], kind="stable")
+
+
+# -- choosing the points --------------------------------------------------------------------------
+def select(summary, x: str = "latency", y: str = "miou", *, device=None, res=None, dataset=None, schedule=None,
+           precision=None, mode=None, allow_mixed: bool = False):
+    """The plotted points: summary rows with x and y, of one setting (or several with allow_mixed).
+
+    Returns a DataFrame with the summary's columns plus `group` (the setting as text) and `group_id`
+    (0, 1, ... in order of appearance). Raises ArenaError (one line) when there are no accuracy rows,
+    no rows for the x quantity, no network with both, a filter matching nothing, or mixed settings.
+    """
+    ax, ay = _axis(x, X_AXES, "--x"), _axis(y, Y_AXES, "--y")
+    if summary[ay.column].isna().all():
+        raise ArenaError(f"no accuracy rows (kind: train) in the results for --y {y}: {ay.hint}")
+    if summary[ax.column].isna().all():
+        raise ArenaError(f"no {x} figures in the results for --x {x}: {ax.hint}")
+    df = frames.filter_setting(summary, device=device, resolution=res, dataset=dataset, schedule=schedule,
+                               precision=precision, mode=mode)
+    df = df[df[ax.column].notna() & df[ay.column].notna()]
+    if not len(df):
+        raise ArenaError(f"no network has both {x} and {y} figures in this selection: measure the trained "
+                         f"networks ({ax.hint}) or train the measured ones ({ay.hint})")
+    keys = tuple(k for k in ax.keys + TRAINING)
+    df = df.drop_duplicates(["spec", *keys], keep="last").copy()
+    mixed = frames.mixed_keys(df, keys)
+    if mixed and not allow_mixed:
+        options = ", ".join(frames.OPTION[k] for k in mixed)
+        raise ArenaError(f"the rows hold {len(frames.groups(df, keys))} settings that cannot share one axis "
+                         f"({frames.describe_groups(df, keys)}): select one with {options}, or pass --allow-mixed")
+    shown = [k for k in keys if k in df]
+    labels = [" ".join(f"{k}={r[k]}" for k in shown if r[k] is not None and r[k] == r[k])
+              for r in df[shown].to_dict("records")]
+    df["group"] = labels
+    df["group_id"] = df["group"].map({g: i for i, g in enumerate(dict.fromkeys(labels))})
+    return df.reset_index(drop=True)
+
+
+def _axis(name, table, option) -> Axis:
+    if name not in table:
+        raise ArenaError(f"{option} {name!r} is not known: choose from {', '.join(table)}")
+    return table[name]
+
+
+def fronts(points, x: str = "latency", y: str = "miou"):
+    """The front of each group of `points` (from `select`), concatenated, with an `on_front` mark."""
+    import pandas as pd
+
+    ax, ay = X_AXES[x], Y_AXES[y]
+    parts = [front(g, ax.column, ay.column, ax.better == "min", ay.better == "max")
+             for _, g in points.groupby("group_id", sort=True)]
+    return pd.concat(parts) if parts else points.iloc[0:0]
+
+
+# -- the plot -------------------------------------------------------------------------------------
+def writable_folder(out: str | os.PathLike) -> Path:
+    """The output folder, created if needed and probed for writing; else one ArenaError line."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ArenaError(f"cannot write the plot to {out}: it is a file, not a folder (pass a folder with --out)")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=out, prefix=".arena-probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise ArenaError(f"cannot write the plot to {out}: {e.strerror or e} (pass a writable folder with --out)") \
+            from None
+    return out
+
+
+def caption(points, x: str, y: str = "miou") -> str:
+    """Device, precision, resolution and training setup of the points, in words."""
+    ax = X_AXES[x]
+
+    def values(key):
+        return sorted({str(v) for v in points[key].dropna()}) if key in points else []
+
+    parts = []
+    if "device" in ax.keys:
+        parts.append("device: " + (" | ".join(values("device")) or "unknown"))
+        precision = values("precision")
+        modes = [m for m in values("mode") if m != "eager"]
+        batch = "" if any("batch=" in m for m in modes) else ", batch 1"
+        parts.append("precision: " + (", ".join(precision) or "unknown") + (f" ({', '.join(modes)})" if modes
+                                                                            else ", eager") + batch)
+    elif x == "gmacs":
+        parts.append("MACs: arena's primary counter, batch 1, eval mode")
+    else:
+        parts.append("parameters: inference graph (auxiliary heads excluded); device-independent")
+    if "resolution" in ax.keys:
+        parts.append("resolution: " + (", ".join(values("resolution")) or "unknown"))
+    training = sorted({f"{r['schedule']} schedule on {r['dataset']}" for r in points[["dataset", "schedule"]]
+                       .fillna("?").to_dict("records")})
+    parts.append("training: " + ", ".join(training))
+    n = points["n_seeds"].dropna().astype(int)
+    if len(n):
+        seeds = f"{n.min()}" if n.min() == n.max() else f"{n.min()}-{n.max()}"
+        bars = "error bars: 95 % t-interval over the seeds" if n.max() >= 2 else "one seed each: no error bars"
+        parts.append(f"mIoU: mean of {seeds} seed(s), {bars}")
+    parts.append("dashed step: the Pareto front (ties kept); arrows: base -> hybrid")
+    return "; ".join(parts)
+
+
+def plot(points, x: str = "latency", y: str = "miou", out: str | os.PathLike = ".", *, name: str | None = None,
+         log_x: bool = False, published: bool = False, formats=FORMATS, dpi: int = 200,
+         title: str | None = None) -> ParetoResult:
+    """Draw `points` (from `select`) and write NAME.png/.pdf/.svg into `out`.
+
+    Each point is labelled by its canonical name; base networks are circles, hybrids diamonds, in
+    their base network's colour, each hybrid joined to its base by a thin arrow; the front of each
+    group is a dashed step line and its points are ringed in black; mIoU error bars are the 95 %
+    t-interval over seeds. `published=True` adds a panel with the papers' own headline figures
+    (hollow markers labelled with their GPU: measured elsewhere, never on the same axes).
+    Returns a ParetoResult (paths, front, points, caption).
+    """
+    ax_x, ax_y = _axis(x, X_AXES, "--x"), _axis(y, Y_AXES, "--y")
+    for fmt in formats:
+        if fmt not in FORMATS:
+            raise ArenaError(f"cannot write a plot as {fmt!r}: choose from {', '.join(FORMATS)}")
+    folder = writable_folder(out)  # before any drawing: a bad --out costs nothing
+
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    name = name or f"pareto_{x}_{y}"
+    found = fronts(points, x, y)
+    text = caption(points, x, y)
+
+    pub = _published_points(points, ax_x) if published else None
+    fig = Figure(figsize=(12.5 if published else 8.5, 6.0), dpi=dpi)  # no pyplot: no global state touched
+    FigureCanvasAgg(fig)  # the Agg backend, whatever the session's default
+    grid = fig.add_gridspec(1, 2 if published else 1, width_ratios=[2.2, 1] if published else [1], wspace=0.25)
+    ax = fig.add_subplot(grid[0, 0])
+    bases = sorted({str(b) for b in points["base"].dropna()})
+    palette = matplotlib.colormaps["tab10"]
+    colour = {b: palette(i % 10) for i, b in enumerate(bases)}
+    on_front = set(found.index)
+    mixed = points["group_id"].nunique() > 1
+    styles = ["--", ":", "-.", (0, (5, 1, 1, 1))]
+
+    for gid, g in points.groupby("group_id", sort=True):
+        f = found[found["group_id"] == gid]
+        if len(f):
+            ax.step(f[ax_x.column], f[ax_y.column], where="post" if ax_x.better == "min" else "pre",
+                    color="0.35", lw=1.1, ls=styles[gid % len(styles)], zorder=1,
+                    label=f"front G{gid + 1}: {g['group'].iloc[0]}" if mixed else "Pareto front")
+    for i, r in points.iterrows():
+        c = colour.get(str(r["base"]), "0.5")
+        if r["miou_ci"] == r["miou_ci"] and r["miou_ci"] is not None:
+            ax.errorbar(r[ax_x.column], r[ax_y.column], yerr=r["miou_ci"], fmt="none", ecolor=c, elinewidth=0.9,
+                        capsize=2.5, alpha=0.8, zorder=2)
+        ax.scatter([r[ax_x.column]], [r[ax_y.column]], s=38 if r["hybrid"] else 46, marker="D" if r["hybrid"] else "o",
+                   color=c, edgecolors="black" if i in on_front else "white", linewidths=1.3 if i in on_front else 0.6,
+                   zorder=4)
+    arrows = _hybrid_arrows(points, ax_x.column, ax_y.column)
+    for (bx, by), (hx, hy), base in arrows:
+        ax.annotate("", xy=(hx, hy), xytext=(bx, by), zorder=3,
+                    arrowprops=dict(arrowstyle="-|>", lw=0.8, color=colour.get(base, "0.4"), alpha=0.75,
+                                    shrinkA=5, shrinkB=5, mutation_scale=8))
+    if log_x:
+        _plain_log(ax)
+    ax.set_xlabel(ax_x.label)
+    ax.set_ylabel(ax_y.label)
+    ax.grid(True, lw=0.4, alpha=0.5)
+    ax.margins(x=0.12, y=0.12)
+    ax.set_title(title or f"{ax_y.label.split(' ')[0]} vs {x}: measured here", fontsize=10)
+    labels = [r["spec"] + (f" (G{r['group_id'] + 1})" if mixed else "") for _, r in points.iterrows()]
+    order = sorted(range(len(points)), key=lambda k: (points.index[k] not in on_front, k))
+    segments = [(b, h) for b, h, _ in arrows]
+    for _, r in points.iterrows():  # error bars
+        ci = r["miou_ci"]
+        if ci is not None and ci == ci:
+            segments.append(((r[ax_x.column], r[ax_y.column] - ci), (r[ax_x.column], r[ax_y.column] + ci)))
+    for gid in sorted(found["group_id"].unique()) if len(found) else []:  # the front's steps
+        f = found[found["group_id"] == gid]
+        fx, fy = f[ax_x.column].to_list(), f[ax_y.column].to_list()
+        for k in range(len(fx) - 1):
+            corner = (fx[k + 1], fy[k]) if ax_x.better == "min" else (fx[k], fy[k + 1])
+            segments += [((fx[k], fy[k]), corner), (corner, (fx[k + 1], fy[k + 1]))]
+    _place_labels(fig, ax, points[ax_x.column].to_numpy(float), points[ax_y.column].to_numpy(float), labels,
+                  order, segments)
+
+    handles = [Line2D([], [], marker="o", ls="", color="0.45", markeredgecolor="white", label="base network"),
+               Line2D([], [], marker="D", ls="", color="0.45", markeredgecolor="white", label="hybrid (swap)"),
+               Line2D([], [], marker="o", ls="", color="white", markeredgecolor="black", markeredgewidth=1.3,
+                      label="on the front")]
+    front_handles, _ = ax.get_legend_handles_labels()
+    ax.legend(handles=front_handles + handles, fontsize=7, loc="best", framealpha=0.85)
+
+    if published:
+        _published_panel(fig, fig.add_subplot(grid[0, 1]), pub, ax_x, ax_y, log_x)
+    fig.text(0.01, -0.01, "\n".join(textwrap.wrap(text, 150 if published else 120)), fontsize=7.5, va="top",
+             ha="left", color="0.15")
+    paths = []
+    for fmt in formats:
+        path = folder / f"{name}.{fmt}"
+        try:
+            fig.savefig(path, dpi=dpi, bbox_inches="tight")
+        except OSError as e:
+            raise ArenaError(f"cannot write the plot to {path}: {e.strerror or e} (pass a writable folder with --out)") \
+                from None
+        paths.append(path)
+    return ParetoResult(tuple(paths), found.reset_index(drop=True), points, text)
+
+
+def draw(*folders, x: str = "latency", y: str = "miou", device=None, res=None, dataset=None, schedule=None,
+         precision=None, mode=None, allow_mixed: bool = False, out: str | os.PathLike = "pareto", **plot_kwargs):
+    """Load result rows from `folders`, select the points, draw and write the front (ParetoResult)."""
+    _axis(x, X_AXES, "--x")
+    _axis(y, Y_AXES, "--y")
+    summary = frames.summary(frames.load_rows(*folders))
+    points = select(summary, x, y, device=device, res=res, dataset=dataset, schedule=schedule, precision=precision,
+                    mode=mode, allow_mixed=allow_mixed)
+    return plot(points, x, y, out, **plot_kwargs)
+
+
+def _hybrid_arrows(points, xc, yc):
+    """(base xy, hybrid xy, base name) for each hybrid whose base is plotted in the same group."""
+    where = {(r["spec"], r["group_id"]): (r[xc], r[yc]) for _, r in points.iterrows()}
+    out = []
+    for _, r in points[points["hybrid"]].iterrows():
+        base = where.get((r["base_spec"], r["group_id"]))
+        if base is not None:
+            out.append((base, (r[xc], r[yc]), str(r["base"])))
+    return out
+
+
+def _published_points(points, ax_x: Axis):
+    from arena.report import published as pub
+
+    datasets = {str(d) for d in points["dataset"].dropna()}
+    dataset = "camvid" if datasets == {"camvid"} else "cityscapes"
+    table = pub.frame(dataset=dataset, headline_only=True)
+    present = set(points["base"].dropna().astype(str))
+    if present & set(table["variant"]):
+        table = table[table["variant"].isin(present)]
+    return table
+
+
+def _published_panel(fig, ax, table, ax_x: Axis, ax_y: Axis, log_x: bool) -> None:
+    column = ax_x.published
+    have = table[table[column].notna() & table[ax_y.published].notna()] if column else table.iloc[0:0]
+    dataset = str(table["dataset"].iloc[0]) if len(table) else "cityscapes"
+    ax.set_title(f"published ({dataset}): the papers' own figures,\nmeasured elsewhere (their GPU, framework, "
+                 "resolution)", fontsize=8.5)
+    ax.set_ylabel(f"{ax_y.label}, {dataset}, as reported")
+    ax.set_xlabel(PUBLISHED_LABEL[next(k for k, v in X_AXES.items() if v is ax_x)])
+    ax.grid(True, lw=0.4, alpha=0.5)
+    missing = sorted(set(table["method"]) - set(have["method"]))
+    if not len(have):
+        ax.text(0.5, 0.5, f"the papers state no {ax_x.label.split(' (')[0]}\nfor these networks",
+                ha="center", va="center", transform=ax.transAxes, fontsize=8, color="0.3")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        return
+    xs, ys = have[column].to_numpy(float), have[ax_y.published].to_numpy(float)
+    ax.scatter(xs, ys, s=46, facecolors="none", edgecolors="0.2", linewidths=1.1, marker="o", zorder=3)
+    if log_x:
+        _plain_log(ax)
+    ax.margins(x=0.18, y=0.15)
+    labels = [f"{m} ({g or 'GPU ?'})" for m, g in zip(have["method"], have["gpu"])]
+    _place_labels(fig, ax, xs, ys, labels, list(range(len(labels))), [])
+    if missing:
+        ax.text(0.01, 0.01, "no figure: " + ", ".join(missing), transform=ax.transAxes, fontsize=6.5, color="0.35",
+                va="bottom")
+
+
+# -- labels that do not hide each other -----------------------------------------------------------
+_NEAR = [(6, 5, "left", "bottom"), (-6, 5, "right", "bottom"), (6, -5, "left", "top"), (-6, -5, "right", "top"),
+         (8, 0, "left", "center"), (-8, 0, "right", "center"), (0, 8, "center", "bottom"), (0, -8, "center", "top")]
+_FAR = [(dx * 3, dy * 3 + (10 if dy == 0 and dx else 0), ha, va) for dx, dy, ha, va in _NEAR]
+
+
+def _place_labels(fig, ax, xs, ys, labels, order, segments) -> None:
+    """Greedy placement: each label (front points first) takes the first of 8 positions around its
+    point that overlaps no placed label, no point, no line (error bars, arrows, the front's steps:
+    `segments`, in data coordinates) and stays inside the axes; else one of 8 farther positions with
+    a thin leader line; else the position with the least overlap (points and labels weigh more than
+    lines, and a label's half-transparent white box keeps a line under it readable)."""
+    import numpy as np
+
+    fig.canvas.draw()
+    ax.set_xlim(ax.get_xlim())
+    low, high = ax.get_ylim()
+    ax.set_ylim(max(low, 0.0) if min(ys) >= 0 else low, high)  # an mIoU axis stops at 0: the intervals' tails are cut there
+    renderer = fig.canvas.get_renderer()
+    scale = fig.dpi / 72.0
+    anchors = ax.transData.transform(np.column_stack([xs, ys]))
+    frame = ax.get_window_extent(renderer)
+    r = 5 * scale
+    points = [(px - r, py - r, px + r, py + r) for px, py in anchors]
+    lines = []
+    for (x0, y0), (x1, y1) in segments:
+        (a0, b0), (a1, b1) = ax.transData.transform([(x0, y0), (x1, y1)])
+        steps = max(1, int(math.hypot(a1 - a0, b1 - b0) / (4 * scale)))
+        lines += [(a0 + (a1 - a0) * t / steps - scale, b0 + (b1 - b0) * t / steps - scale,
+                   a0 + (a1 - a0) * t / steps + scale, b0 + (b1 - b0) * t / steps + scale) for t in range(steps + 1)]
+    placed: list[tuple[float, float, float, float]] = []
+    for k in order:
+        text = ax.annotate(labels[k], xy=(xs[k], ys[k]), xytext=(0, 0), textcoords="offset points", fontsize=7,
+                           ha="left", va="bottom", zorder=5,
+                           bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none", alpha=0.75))
+        box = text.get_window_extent(renderer)
+        w, h = box.width, box.height
+        best, best_score = None, math.inf
+        for ring, candidates in enumerate((_NEAR, _FAR)):
+            for dx, dy, ha, va in candidates:
+                x0 = anchors[k][0] + dx * scale - {"left": 0, "right": w, "center": w / 2}[ha]
+                y0 = anchors[k][1] + dy * scale - {"bottom": 0, "top": h, "center": h / 2}[va]
+                cand = (x0, y0, x0 + w, y0 + h)
+                score = sum(_overlap(cand, b) for b in placed) + sum(_overlap(cand, p) for p in points)
+                score += 0.5 * sum(_overlap(cand, q) for q in lines)
+                own = _distance(cand, anchors[k])  # a label nearer another point reads as that point's
+                score += 40 * scale * scale * sum(1 for j, a in enumerate(anchors) if j != k and _distance(cand, a) < own)
+                score += _outside(cand, frame) * 4 + ring * 1e-3
+                if score < best_score:
+                    best, best_score = (dx, dy, ha, va, ring, cand), score
+            if best_score < 1:  # a clean place in the near ring beats any far one
+                break
+        dx, dy, ha, va, ring, cand = best
+        text.set_position((dx, dy))
+        text.set_ha(ha)
+        text.set_va(va)
+        if ring:
+            ax.annotate("", xy=(xs[k], ys[k]), xytext=(dx, dy), textcoords="offset points", zorder=3,
+                        arrowprops=dict(arrowstyle="-", lw=0.5, color="0.5", shrinkA=0, shrinkB=4))
+        placed.append(cand)
+
+
+def _distance(box, point) -> float:
+    dx = max(box[0] - point[0], 0.0, point[0] - box[2])
+    dy = max(box[1] - point[1], 0.0, point[1] - box[3])
+    return math.hypot(dx, dy)
+
+
+def _plain_log(ax) -> None:
+    """Log x with plain tick labels (2, 5, 10, 20) instead of 2 x 10^0."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+
+
+def _overlap(a, b) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return w * h if w > 0 and h > 0 else 0.0
+
+
+def _outside(a, frame) -> float:
+    inside = _overlap(a, (frame.x0, frame.y0, frame.x1, frame.y1))
+    return (a[2] - a[0]) * (a[3] - a[1]) - inside

@@ -1,0 +1,69 @@
+"""Synthetic result rows for the report tests: built with `arena.results.make_row` and written with
+`arena.results.append`, as the measuring commands write them, but with hand-chosen numbers."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import arena
+from arena import results
+
+GPU = {"python": "3.11", "torch": "2.13.0", "cpu": "Test CPU", "cpus": 16, "device": "cuda:0",
+       "device_name": "NVIDIA H200", "gpu": "NVIDIA H200", "threads": 16}
+GPU2 = {**GPU, "device_name": "NVIDIA L4", "gpu": "NVIDIA L4"}
+CPU = {"python": "3.11", "torch": "2.13.0", "cpu": "Test CPU", "cpus": 2, "device": "cpu",
+       "device_name": "Test CPU", "threads": 2}
+
+
+def identity(spec: str) -> dict:
+    return arena.resolve(spec).row_fields()
+
+
+def profile(spec: str, params: int, gmacs: float, res=(512, 1024)) -> dict:
+    return results.make_row("profile", identity(spec), {"params_inference": params, "params_total": params,
+                                                        "gmacs": gmacs, "macs": int(gmacs * 1e9)},
+                            protocol={"res": list(res), "batch": 1, "dtype": "float32", "mode": "eval"},
+                            environment_=CPU)
+
+
+def bench(spec: str, ms: float, res=(512, 1024), env=GPU, dtype="fp32", **protocol) -> dict:
+    proto = {"device": env["device"], "dtype": dtype, "batch": 1, "compile": "none", "backend": "eager",
+             "fuse_bn": False, "include_resize": True, "threads": env["threads"], "res": list(res),
+             "resolution": f"{res[0]}x{res[1]}", **protocol}
+    return results.make_row("bench", identity(spec), {"median_ms": ms, "fps": 1000.0 / ms},
+                            protocol=proto, environment_=env)
+
+
+def train(spec: str, miou: float, seed: int, schedule="demo", dataset="synthetic") -> dict:
+    return results.make_row("train", identity(spec), {"miou": miou}, protocol={"device": "cpu"},
+                            dataset=dataset, schedule=schedule, seed=seed, environment_=CPU)
+
+
+def write(folder: Path, rows: list[dict]) -> Path:
+    by_kind: dict[str, list] = {}
+    for row in rows:
+        by_kind.setdefault(row["kind"], []).append(row)
+    for kind, group in by_kind.items():
+        results.append(Path(folder) / f"{kind}.jsonl", group)
+    return Path(folder)
+
+
+def study(folder: Path) -> Path:
+    """Three base networks and two hybrids on one GPU at 512x1024, trained with 3 seeds each.
+
+    Hand-checked front for latency (min) vs mIoU (max): sgcpnet (2 ms, 50.0), fast_scnn (4 ms, 55.0),
+    fast_scnn[upsampler=gai] (6 ms, 58.0). fanet18 (8 ms, 56.0) is dominated by the GAI hybrid;
+    fanet18[upsampler=gai] (12 ms, 57.0) likewise.
+    """
+    nets = {  # spec: (params, gmacs, ms, mIoU per seed)
+        "sgcpnet": (607_826, 0.90, 2.0, (0.49, 0.50, 0.51)),
+        "fast_scnn": (1_137_795, 1.78, 4.0, (0.54, 0.55, 0.56)),
+        "fast_scnn[upsampler=gai]": (1_200_000, 2.50, 6.0, (0.57, 0.58, 0.59)),
+        "fanet18": (13_670_208, 16.70, 8.0, (0.55, 0.56, 0.57)),
+        "fanet18[upsampler=gai]": (13_800_000, 18.00, 12.0, (0.56, 0.57, 0.58)),
+    }
+    rows = []
+    for spec, (params, gmacs, ms, mious) in nets.items():
+        rows.append(profile(spec, params, gmacs))
+        rows.append(bench(spec, ms))
+        rows += [train(spec, m, seed) for seed, m in enumerate(mious)]
+    return write(folder, rows)

@@ -1,0 +1,70 @@
+"""arena pareto / arena table through the CLI: good paths on synthetic rows, each bad input one line."""
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from arena.cli import app
+from tests.report import synth
+
+
+def run(*args):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def one_line_error(r):
+    assert r.exit_code == 2, r.output
+    lines = r.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in r.output, r.output
+    return lines[0]
+
+
+def test_pareto_writes_three_formats_and_prints_the_front(tmp_path):
+    folder = synth.study(tmp_path / "rows")
+    r = run("pareto", folder, "--out", tmp_path / "plots")
+    assert r.exit_code == 0, r.output
+    for ext in ("png", "pdf", "svg"):
+        assert (tmp_path / "plots" / f"pareto_latency_miou.{ext}").stat().st_size > 0
+    assert "fast_scnn[upsampler=gai]" in r.output and "non-dominated front" in r.output
+
+
+def test_table_markdown_and_latex(tmp_path):
+    folder = synth.study(tmp_path / "rows")
+    r = run("table", folder, "--markdown")
+    assert r.exit_code == 0 and "| Method" in r.stdout and "fanet18[upsampler=gai]" in r.stdout
+    r = run("table", folder, "--latex", tmp_path / "t.tex")
+    assert r.exit_code == 0, r.output
+    assert r"\texttt{fanet18[upsampler=gai]}" in (tmp_path / "t.tex").read_text()
+
+
+def test_bad_inputs(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert "no result rows in" in one_line_error(run("pareto", empty))
+    assert "does not exist" in one_line_error(run("pareto", tmp_path / "missing"))
+    mixed = synth.write(tmp_path / "mixed", [synth.bench("fast_scnn", 4.0), synth.bench("sgcpnet", 3.0, env=synth.GPU2),
+                                              synth.train("fast_scnn", 0.5, 0), synth.train("sgcpnet", 0.4, 0)])
+    line = one_line_error(run("pareto", mixed, "--out", tmp_path / "p"))
+    assert "--allow-mixed" in line and "NVIDIA L4" in line
+    costs = synth.write(tmp_path / "costs", [synth.bench("fast_scnn", 4.0)])
+    assert "arena train" in one_line_error(run("pareto", costs, "--out", tmp_path / "p"))
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file")
+    line = one_line_error(run("pareto", synth.study(tmp_path / "rows"), "--out", blocker / "plots"))
+    assert "cannot write the plot" in line and blocker.read_text() == "a file"
+    line = one_line_error(run("table", costs, "--columns", "Method,mIoU"))
+    assert "mIoU" in line
+    assert not (tmp_path / "p").exists()
+
+
+@pytest.mark.slow
+def test_demo_runs_and_reuses_its_rows(tmp_path, monkeypatch):
+    from arena.report import demo
+
+    monkeypatch.setattr(demo, "ITERS", 2)
+    monkeypatch.setattr(demo, "RES", (128, 256))
+    first = demo.run_demo(tmp_path / "d", threads=2)
+    assert first["runs"][1]["rows_written"] > 0 and {"fast_scnn", "sgcpnet"} == set(first["trained"])
+    assert all(p.exists() for p in first["pareto"].paths) and (tmp_path / "d" / "table.tex").is_file()
+    again = demo.run_demo(tmp_path / "d", threads=2)
+    assert all(r["to_run"] == 0 for r in again["runs"])  # a second run only redraws the reports

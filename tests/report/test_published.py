@@ -1,0 +1,43 @@
+"""The papers' own figures: every published variant present, every number with a source, no guesses."""
+from __future__ import annotations
+
+import arena
+from arena.report import published
+
+VARIANTS = ("fanet18", "fanet34", "fast_scnn", "s2fpn18", "s2fpn34", "s2fpn34m", "sgcpnet", "gain18", "gain_df2")
+
+
+def test_every_published_variant_has_a_headline_row_with_a_source():
+    for variant in VARIANTS:
+        rows = published.records([variant], headline_only=True)
+        assert rows, variant
+        assert all(r.source for r in rows)
+    assert {r.variant for r in published.PUBLISHED} == set(VARIANTS)
+    assert all(arena.resolve(v).base == v for v in VARIANTS)
+
+
+def test_units_are_stated_and_values_sane():
+    for r in published.PUBLISHED:
+        assert (r.cost is None) == (r.cost_unit is None) and r.cost_unit in (None, "GFLOPs", "GMACs")
+        assert r.miou is None or 0 < r.miou < 100
+        assert r.fps is None or r.fps > 0
+        assert r.dataset in ("cityscapes", "camvid") and r.split in (None, "test", "val")
+
+
+def test_pinned_figures():
+    fanet = published.records(["fanet18"], headline_only=True)[0]
+    assert (fanet.miou, fanet.fps, fanet.gpu, fanet.resolution, fanet.split) == (74.4, 72.0, "Titan X", "1024x2048",
+                                                                                 "test")
+    assert fanet.params_m is None and fanet.cost is None  # the paper's columns are unknown
+    sgcp = published.records(["sgcpnet"], headline_only=True)[0]
+    assert (sgcp.params_m, sgcp.fps, sgcp.resolution) == (0.61, 178.5, "768x1536")
+    scnn = published.records(["fast_scnn"], headline_only=True)[0]
+    assert (scnn.params_m, scnn.cost, scnn.framework) == (1.11, None, "TensorFlow")
+    assert scnn.latency_ms == 1000 / 123.5
+
+
+def test_frame_columns_and_filters():
+    df = published.frame(dataset="camvid")
+    assert set(df["variant"]) == {"s2fpn18", "s2fpn34", "s2fpn34m", "gain18"}
+    assert list(df.columns) == list(published.FIELDS)
+    assert published.backbone("fanet34") == "ResNet-34" and published.backbone("mine.arena") is None

@@ -1,0 +1,119 @@
+"""The results table: the DataFrame, markdown against a hand-written golden string, LaTeX escaping,
+bold best cells, daggers, and a pdflatex compile (skipped only where pdflatex cannot be found)."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from arena.errors import ArenaError
+from arena.report import frames, tables
+from tests.report import synth
+
+
+def one_line(excinfo) -> str:
+    message = str(excinfo.value)
+    assert "\n" not in message and message
+    return message
+
+
+@pytest.fixture()
+def summary(tmp_path):
+    return frames.summary(frames.load_rows(synth.study(tmp_path)))
+
+
+@pytest.fixture()
+def small(tmp_path):
+    rows = [synth.profile("fast_scnn", 1_137_795, 1.7767), synth.bench("fast_scnn", 4.0),
+            synth.profile("fast_scnn[upsampler=gai]", 1_192_532, 2.4904), synth.bench("fast_scnn[upsampler=gai]", 8.0)]
+    rows += [synth.train("fast_scnn", m, s) for s, m in enumerate((0.54, 0.55, 0.56))]
+    rows += [synth.train("fast_scnn[upsampler=gai]", m, s) for s, m in enumerate((0.57, 0.58, 0.59))]
+    return frames.summary(frames.load_rows(synth.write(tmp_path, rows)))
+
+
+GOLDEN = """\
+| Method | Backbone | Resolution | Params (M) | GMACs | FPS | Device | mIoU | Δ mIoU |
+|---|---|---|---:|---:|---:|---|---:|---:|
+| `fast_scnn` | LtD + GFE | 512x1024 | **1.14** | **1.78** | **250.0** | NVIDIA H200 | 55.0 ± 2.5 | – |
+| `fast_scnn[upsampler=gai]` | LtD + GFE | 512x1024 | 1.19 | 2.49 | 125.0 | NVIDIA H200 | **58.0 ± 2.5** | +3.0 |
+| Fast-SCNN † | LtD + GFE | 1024x2048 | 1.11 | – | 123.5 | Titan Xp | 68.0 | – |
+"""
+
+
+def test_markdown_against_golden(small):
+    df = tables.table(small, published=True)
+    assert tables.to_markdown(df, notes=False) == GOLDEN
+    notes = tables.to_markdown(df).split(GOLDEN, 1)[1]
+    assert "GFLOPs = 2 × GMACs" in notes and "NVIDIA H200, fp32, eager, batch 1" in notes
+    assert "† published" in notes and "paper (arXiv:1902.04502)" in notes
+
+
+def test_table_frame_numbers(small):
+    df = tables.table(small)
+    assert list(df["Method"]) == ["fast_scnn", "fast_scnn[upsampler=gai]"]
+    assert df["Δ mIoU"].iloc[1] == pytest.approx(3.0) and df["Seeds"].tolist() == [3, 3]
+    assert df["FPS"].tolist() == [250.0, 125.0] and not df["Published"].any()
+
+
+def test_latex_escapes_bolds_and_daggers(summary):
+    tex = tables.to_latex(tables.table(summary, published=True), caption="Speed & accuracy", label="tab:main")
+    assert r"\texttt{fanet18[upsampler=gai]}" in tex and r"\texttt{fast\_scnn[upsampler=gai]}" in tex
+    assert r"\texttt{fast\_scnn}" in tex and "fast_scnn" not in tex
+    assert r"\textbf{0.61}" in tex and r"\textbf{0.90}" in tex and r"\textbf{500.0}" in tex  # sgcpnet: min, min, max
+    assert r"\textbf{58.0 \textpm{} 2.5}" in tex  # the best mIoU
+    assert tex.count(r"$^{\dagger}$") == 3 and r"\dag{} published" in tex  # SGCPNet, Fast-SCNN, FANet-18
+    assert r"$\Delta$ mIoU" in tex and r"mIoU (\%)" in tex and r"Speed \& accuracy" in tex
+    assert r"\toprule" in tex and r"\midrule" in tex and r"\bottomrule" in tex
+    assert "GFLOPs = 2 $\\times$ GMACs" in tex
+
+
+def test_escape_latex_every_special_character():
+    assert tables.escape_latex(r"a%b_c#d&e{f}g~h^i\j$k") == (
+        r"a\%b\_c\#d\&e\{f\}g\textasciitilde{}h\textasciicircum{}i\textbackslash{}j\$k")
+    assert tables.escape_latex("[x]") == "{[x]}"
+
+
+def test_group_by_swap(summary):
+    df = tables.table(summary, group_by="swap")
+    assert list(df["Group"]) == ["base"] * 3 + ["upsampler=gai"] * 2
+    tex = tables.to_latex(df)
+    assert r"\multicolumn{9}{l}{\emph{upsampler=gai}}" in tex and r"\emph{base}" in tex
+
+
+def test_column_no_row_has_is_one_line(tmp_path):
+    rows = [synth.profile("sgcpnet", 607_826, 0.9), synth.train("sgcpnet", 0.5, 0)]
+    summary = frames.summary(frames.load_rows(synth.write(tmp_path, rows)))
+    assert "FPS" not in tables.table(summary).columns  # left out of the default columns
+    with pytest.raises(ArenaError) as e:
+        tables.table(summary, columns=["Method", "FPS"])
+    assert "no row has FPS" in one_line(e) and "arena bench" in str(e.value)
+    with pytest.raises(ArenaError) as e:
+        tables.to_latex(tables.table(summary), columns=["Latency (ms)"])
+    assert "no row has Latency (ms)" in one_line(e)
+    with pytest.raises(ArenaError) as e:
+        tables.table(summary, columns=["Speed"])
+    assert "choose from" in one_line(e)
+
+
+def test_mixed_devices_refused_in_a_table(tmp_path):
+    folder = synth.study(tmp_path)
+    synth.write(folder, [synth.bench("sgcpnet", 5.0, env=synth.GPU2)])
+    summary = frames.summary(frames.load_rows(folder))
+    with pytest.raises(ArenaError) as e:
+        tables.table(summary)
+    assert "--device" in one_line(e) and "--allow-mixed" in str(e.value)
+    assert len(tables.table(summary, device="H200")) == 5
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not found (apt-get install "
+                    "texlive-latex-recommended texlive-latex-extra)")
+def test_latex_compiles_with_pdflatex(summary, tmp_path):
+    df = tables.table(summary, published=True)
+    df.loc[0, "Device"] = r"GPU_#1 & 50% {x} ~y ^z \w"  # every special character, in a cell
+    tex = tables.to_latex(df, caption="Results: 100% of ~5 nets_#1", standalone=True)
+    (tmp_path / "t.tex").write_text(tex, encoding="utf-8")
+    done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "t.tex"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert (tmp_path / "t.pdf").stat().st_size > 1000
