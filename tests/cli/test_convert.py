@@ -7,17 +7,12 @@ from typer.testing import CliRunner
 import arena
 from arena.cli import app
 from tests.nets.test_official import as_official, randomised
+from tests.cli_helpers import one_line_error
 
 
 def run(*args):
     return CliRunner().invoke(app, [str(a) for a in args])
 
-
-def one_line_error(r):
-    assert r.exit_code == 2, r.output
-    lines = r.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in r.output, r.output
-    return lines[0]
 
 
 def test_convert_writes_a_loadable_checkpoint(tmp_path):

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from arena.cli import app
+from tests.cli_helpers import one_line_error
 
 runner = CliRunner()
 
@@ -18,13 +19,6 @@ runner = CliRunner()
 def run(*args):
     return runner.invoke(app, [str(a) for a in args])
 
-
-def one_line_error(r, code=2):
-    assert r.exit_code == code, r.output
-    lines = r.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), r.output
-    assert "Traceback" not in r.output
-    return lines[0]
 
 
 TINY = '''

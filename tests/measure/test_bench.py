@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from arena.cli import app
 from arena.measure import bench
 from arena.measure.bench import Case, Protocol
+from tests.cli_helpers import one_line_error
 
 TINY = dict(iters=3, warmup_min=1, warmup_max=2, warmup_window=1)
 RES = (64, 128)
@@ -21,12 +22,6 @@ RES = (64, 128)
 def run_cli(*args):
     return CliRunner().invoke(app, [str(a) for a in args])
 
-
-def one_line_error(r):
-    assert r.exit_code == 2, r.output
-    lines = r.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in r.output, r.output
-    return lines[0]
 
 
 def test_row_holds_every_protocol_field(tmp_path):

@@ -6,17 +6,12 @@ from typer.testing import CliRunner
 
 from arena.cli import app
 from tests.report import synth
+from tests.cli_helpers import one_line_error
 
 
 def run(*args):
     return CliRunner().invoke(app, [str(a) for a in args])
 
-
-def one_line_error(r):
-    assert r.exit_code == 2, r.output
-    lines = r.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in r.output, r.output
-    return lines[0]
 
 
 def test_pareto_writes_three_formats_and_prints_the_front(tmp_path):

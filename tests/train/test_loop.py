@@ -15,6 +15,7 @@ import arena
 from arena.cli import app
 from arena.errors import ArenaError
 from arena.train.loop import TrainConfig, TrainingDiverged, train
+from tests.cli_helpers import one_line_error
 
 SMOKE = dict(spec="fast_scnn", schedule="smoke", threads=1)
 
@@ -114,12 +115,6 @@ def test_two_process_ddp_on_cpu_with_gloo(tmp_path):
     assert row["metrics"]["val_pixels"] == labelled
     assert f"{100 * row['metrics']['miou']:.2f}" in proc.stdout  # what it reports is what it saved
 
-
-def one_line_error(r):
-    assert r.exit_code == 2, r.output
-    lines = r.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in r.output, r.output
-    return lines[0]
 
 
 def test_bad_inputs_are_one_line(tmp_path):
