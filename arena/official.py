@@ -14,14 +14,13 @@ report (plain data) and never print.
 """
 from __future__ import annotations
 
-import os
 import pickle
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from arena import atomic
 from arena.errors import ArenaError
 
 SHOWN = 4  # how many keys an error names before "..."
@@ -268,13 +267,7 @@ def _read(source) -> tuple[dict, list[str], str]:
         except Exception as e:  # noqa: BLE001: any failure to load means "not a checkpoint"
             first = (str(e).strip().splitlines() or [""])[0][:120]
             raise OfficialCheckpointError(f"{path} is not a PyTorch checkpoint ({type(e).__name__}: {first})")
-    unwrapped = []
-    while isinstance(source, dict):
-        inner = next((k for k in ("state_dict", "model") if isinstance(source.get(k), dict)), None)
-        if inner is None:
-            break
-        unwrapped.append(inner)
-        source = source[inner]
+    source, unwrapped = unwrap(source)
     if not isinstance(source, dict) or not source:
         raise OfficialCheckpointError(f"{label} is not a checkpoint: it holds {type(source).__name__}"
                                       f"{' (empty)' if isinstance(source, dict) else ''}, not a dict of tensors")
@@ -282,10 +275,24 @@ def _read(source) -> tuple[dict, list[str], str]:
     if bad:
         raise OfficialCheckpointError(f"{label} is not a state dict: {len(bad)} entries are not tensors "
                                       f"({_names(bad)})")
-    if all(isinstance(k, str) and k.startswith("module.") for k in source):
-        source = {k[len("module."):]: v for k, v in source.items()}
-        unwrapped.append("module.")
     return source, unwrapped, label
+
+
+def unwrap(source: Any, prefixes: tuple[str, ...] = ("module.",)) -> tuple[Any, list[str]]:
+    """The state dict inside the usual wrappers ({"state_dict": ...}, {"model": ...}, nested) with a
+    prefix every key shares (DataParallel's `module.`) taken off; and what was taken off, in order."""
+    unwrapped = []
+    while isinstance(source, dict):
+        inner = next((k for k in ("state_dict", "model") if isinstance(source.get(k), dict)), None)
+        if inner is None:
+            break
+        unwrapped.append(inner)
+        source = source[inner]
+    for prefix in prefixes:
+        if isinstance(source, dict) and source and all(isinstance(k, str) and k.startswith(prefix) for k in source):
+            source = {k[len(prefix):]: v for k, v in source.items()}
+            unwrapped.append(prefix)
+    return source, unwrapped
 
 
 def _names(items: list[str]) -> str:
@@ -356,20 +363,11 @@ def convert(variant: str, official_path, out_path) -> dict[str, Any]:
     The file holds {"arena_spec": canonical, "state_dict": ..., "official_source": path} and loads with
     `arena.build(variant).load_state_dict(torch.load(out)["state_dict"])`.
     """
-    import torch
-
     out = Path(out_path)
     if not out.parent.is_dir():
         raise OfficialCheckpointError(f"output folder {out.parent} does not exist")
     net = _net(variant)
     report = load_official(net, Path(official_path))
     payload = {"arena_spec": net.canonical, "state_dict": net.state_dict(), "official_source": str(official_path)}
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(payload, f)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic.torch_save(payload, out)
     return {**report, "out": str(out)}

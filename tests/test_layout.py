@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Rank of each room: a module may import only modules of its own rank or lower.
 RANKS = [
     ("blocks", 0),
-    ("arena.errors", 1), ("arena.env", 1), ("arena.results", 1), ("arena.networks", 1),
+    ("arena.errors", 1), ("arena.env", 1), ("arena.resolution", 1), ("arena.atomic", 1), ("arena.results", 1), ("arena.networks", 1),
     ("arena.dsl", 2),
     ("arena.graph", 3), ("arena.api", 3), ("arena.describe", 3), ("arena.official", 3), ("arena", 3),
     ("arena.measure", 4), ("arena.data", 4), ("arena.train", 5),

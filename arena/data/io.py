@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from arena.errors import ArenaError
+from arena.resolution import parse_res  # noqa: F401  (arena data's --res)
 
 
 def read_image(path: str | Path) -> np.ndarray:
@@ -39,17 +40,6 @@ def write_png(path: str | Path, array: np.ndarray) -> None:
     from PIL import Image
 
     Image.fromarray(np.ascontiguousarray(array, dtype=np.uint8)).save(path, format="PNG", compress_level=1)
-
-
-def parse_res(text: str) -> tuple[int, int]:
-    """`256x512` -> (256, 512): height then width."""
-    try:
-        h, w = (int(v) for v in str(text).lower().replace("*", "x").split("x"))
-    except ValueError:
-        raise ArenaError(f"resolution {text!r} is not HxW: write it like 256x512 (height x width)") from None
-    if h <= 0 or w <= 0:
-        raise ArenaError(f"resolution {text!r} must be positive on both sides, like 256x512")
-    return h, w
 
 
 def writable_folder(path: str | Path) -> Path:

@@ -18,6 +18,7 @@ from typing import Any
 from arena.dsl.ir import ROLES
 from arena.errors import ArenaError
 from arena.networks import PUBLISHED  # noqa: F401  (`arena profile all`)
+from arena.resolution import parse_res  # noqa: F401  (the CLI's --res)
 
 DISAGREEMENT = 0.02  # relative difference per node above which a cross-check is flagged
 CROSS_CHECKS = ("fvcore", "ptflops")
@@ -27,17 +28,6 @@ ROLE_ORDER = ("downsampler", "backbone", *(r for r in ROLES if r not in ("downsa
 
 class ProfileError(ArenaError):
     """A profile that cannot be run as asked (resolution, memory)."""
-
-
-def parse_res(text: str) -> tuple[int, int]:
-    """`512x1024` -> (512, 1024): height then width."""
-    try:
-        h, w = (int(v) for v in text.lower().replace("*", "x").split("x"))
-    except ValueError:
-        raise ProfileError(f"resolution {text!r} is not HxW: write it like 512x1024 (height x width)") from None
-    if h <= 0 or w <= 0:
-        raise ProfileError(f"resolution {text!r} must be positive on both sides, like 512x1024")
-    return h, w
 
 
 def check_classes(classes: int | None) -> None:

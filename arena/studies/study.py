@@ -136,7 +136,7 @@ def load(path: str | Path) -> Study:
 
 def from_dict(data: dict[str, Any], source: str = "<study>", text: str = "") -> Study:
     """Validate parsed TOML (or a dict built by `arena ablate`) into a Study."""
-    from arena.measure.profile import ProfileError, parse_res
+    from arena.resolution import parse_res
 
     def fail(section: str, key: str | None, message: str) -> StudyError:
         line = _line_of(text, section, key) if text else 0
@@ -187,7 +187,7 @@ def from_dict(data: dict[str, Any], source: str = "<study>", text: str = "") -> 
         raise fail("study", "seeds", f"{s.get('seeds')!r}: a list of seeds >= 0, or a count >= 1")
     try:
         resolutions = tuple(parse_res(r) for r in s.get("resolutions", ["512x1024"]))
-    except ProfileError as e:
+    except ArenaError as e:
         raise fail("study", "resolutions", str(e)) from None
     kinds = tuple(s.get("kinds", KINDS))
     bad = [k for k in kinds if k not in KINDS]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import random
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -36,19 +35,11 @@ def set_rng_state(state: dict[str, Any]) -> None:
 
 def save(path: str | os.PathLike, state: dict[str, Any]) -> Path:
     """torch.save to a temporary file beside `path`, then rename: a crash never leaves half a checkpoint."""
-    import torch
+    from arena import atomic
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(state, f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic.torch_save(state, path)
 
 
 def load(run_dir: str | os.PathLike) -> dict[str, Any]:

@@ -21,16 +21,11 @@ def _names(items: list[str]) -> str:
 
 
 def _unwrap(state: Any) -> dict:
-    while isinstance(state, dict):
-        inner = next((k for k in ("state_dict", "model") if isinstance(state.get(k), dict)), None)
-        if inner is None:
-            break
-        state = state[inner]
+    from arena.official import unwrap
+
+    state, _ = unwrap(state, prefixes=("module.", "backbone."))
     if not isinstance(state, dict) or not state:
         raise ArenaError("--pretrained: the file holds no state dict (a dict of tensors)")
-    for prefix in ("module.", "backbone."):
-        if all(isinstance(k, str) and k.startswith(prefix) for k in state):
-            state = {k[len(prefix):]: v for k, v in state.items()}
     return state
 
 
