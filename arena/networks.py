@@ -39,6 +39,7 @@ class Variant:
     unused_params: int = 0  # held by official layers that compute nothing; arena does not build them
     unused_why: str = ""
     backbone: str = ""  # as arena builds it (tables' Backbone column)
+    key_table: str = ""  # official checkpoint names: a table of arena/official/tables ("" when none)
 
     @property
     def expected_params(self) -> int | None:
@@ -61,19 +62,19 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
 _FANET_UNUSED = "two layers it builds but never calls (S2 smooth, S1 up)"
 
 VARIANTS: dict[str, Variant] = {v.name: v for v in (
-    Variant("fanet18", "fanet", 13_820_032, (11.87, 47.44), 149_824, _FANET_UNUSED, "ResNet-18"),
-    Variant("fanet34", "fanet", 23_928_192, (16.70, 66.79), 149_824, _FANET_UNUSED, "ResNet-34"),
+    Variant("fanet18", "fanet", 13_820_032, (11.87, 47.44), 149_824, _FANET_UNUSED, "ResNet-18", "fanet"),
+    Variant("fanet34", "fanet", 23_928_192, (16.70, 66.79), 149_824, _FANET_UNUSED, "ResNet-34", "fanet"),
     Variant("fast_scnn", "fast_scnn", 1_137_795, (1.777, 7.106), backbone="LtD + GFE"),
     Variant("fast_scnn_camvid", "fast_scnn", backbone="LtD + GFE"),
-    Variant("s2fpn18", "s2fpn", 17_095_140, (27.97, 111.86), backbone="ResNet-18"),
-    Variant("s2fpn34", "s2fpn", 27_203_300, (47.32, 189.27), backbone="ResNet-34"),
-    Variant("s2fpn34m", "s2fpn", 27_203_300, (185.40, 741.56), backbone="ResNet-34, no max-pool"),
-    Variant("sgcpnet", "sgcpnet", 607_826, (0.900, 3.599), backbone="MobileNetV3-Small"),
-    Variant("sgcpnet_camvid", "sgcpnet", backbone="MobileNetV3-Small"),
-    Variant("gain18", "gain", 11_955_317, (38.88, 157.35), backbone="ResNet-18, deep stem"),
-    Variant("gain18_camvid", "gain", backbone="ResNet-18, deep stem"),
-    Variant("gain_df2", "gain", 18_063_061, (22.00, 89.83), backbone="DFNetV2"),
-    Variant("gain_df2_camvid", "gain", backbone="DFNetV2"),
+    Variant("s2fpn18", "s2fpn", 17_095_140, (27.97, 111.86), backbone="ResNet-18", key_table="s2fpn"),
+    Variant("s2fpn34", "s2fpn", 27_203_300, (47.32, 189.27), backbone="ResNet-34", key_table="s2fpn"),
+    Variant("s2fpn34m", "s2fpn", 27_203_300, (185.40, 741.56), backbone="ResNet-34, no max-pool", key_table="s2fpn"),
+    Variant("sgcpnet", "sgcpnet", 607_826, (0.900, 3.599), backbone="MobileNetV3-Small", key_table="sgcpnet"),
+    Variant("sgcpnet_camvid", "sgcpnet", backbone="MobileNetV3-Small", key_table="sgcpnet"),
+    Variant("gain18", "gain", 11_955_317, (38.88, 157.35), backbone="ResNet-18, deep stem", key_table="gain18"),
+    Variant("gain18_camvid", "gain", backbone="ResNet-18, deep stem", key_table="gain18"),
+    Variant("gain_df2", "gain", 18_063_061, (22.00, 89.83), backbone="DFNetV2", key_table="gain_df2"),
+    Variant("gain_df2_camvid", "gain", backbone="DFNetV2", key_table="gain_df2"),
 )}
 
 # `arena profile all`, `arena verify`: every variant with official figures.

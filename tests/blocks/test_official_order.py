@@ -1,5 +1,5 @@
 """Blocks that must create and call their modules, and store their parameters, in the official order,
-so that an official state dict maps onto them in order (arena/official.py)."""
+so that an official state dict maps onto them in order (arena/official/)."""
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,4 @@
-"""Official checkpoints (arena/official.py): the key tables against the recorded official state dicts.
+"""Official checkpoints (arena/official/): the key tables against the recorded official state dicts.
 
 tests/nets/official_keys/<variant>.txt are facts recorded from the official models (every key of
 their state dict, in order, with its shape). The tests check that each family's table maps every
@@ -17,7 +17,9 @@ import torch
 
 import arena
 from arena.errors import ArenaError
-from arena.official import FAMILIES, OfficialCheckpointError, VARIANTS, convert, family, load_official, map_keys
+from arena.networks import VARIANTS
+from arena.official import OfficialCheckpointError, convert, load_official, map_keys, table
+from arena.official.tables import TABLES
 
 KEYS = Path(__file__).parent / "official_keys"
 RECORDED = ("fanet18", "fanet34", "s2fpn18", "s2fpn34", "s2fpn34m", "sgcpnet", "gain18", "gain_df2")
@@ -44,7 +46,7 @@ def meta_net(variant: str):
 def test_table_maps_every_official_key_onto_one_arena_key_of_its_shape(variant):
     keys = recorded(variant)
     ours = {k: tuple(t.shape) for k, t in meta_net(variant).state_dict().items()}
-    km = map_keys(variant, [k for k, _ in keys])
+    km = map_keys(table(variant), [k for k, _ in keys])
     assert km.unmatched == []
     assert set(km.mapped) | set(km.skipped) == {k for k, _ in keys}
     wrong = [(k, shape, ours.get(km.mapped[k])) for k, shape in keys
@@ -55,8 +57,8 @@ def test_table_maps_every_official_key_onto_one_arena_key_of_its_shape(variant):
 
 
 def test_every_skip_is_used_and_says_why():
-    for name, fam in FAMILIES.items():
-        variants = [v for v in RECORDED if VARIANTS[v] == name]
+    for name, fam in TABLES.items():
+        variants = [v for v in RECORDED if VARIANTS[v].key_table == name]
         keys = {k for v in variants for k, _ in recorded(v)}
         for pattern, reason in fam.skips:
             assert any(re.fullmatch(pattern, k) for k in keys), (name, pattern)
@@ -67,7 +69,7 @@ def test_skip_counts():
     """FANet's two unused layers (149,824 parameters); S2-FPN's unused tensors (30.5 M - 17.9 M)."""
     for variant, n, params in (("fanet18", 12, 149_824), ("s2fpn18", 141, 30_515_570 - 17_888_580)):
         keys = recorded(variant)
-        km = map_keys(variant, [k for k, _ in keys])
+        km = map_keys(table(variant), [k for k, _ in keys])
         assert len(km.skipped) == n
         skipped = [s for k, s in keys if k in km.skipped and not k.endswith(("running_mean", "running_var",
                                                                                "num_batches_tracked"))]
@@ -82,7 +84,7 @@ def test_equal_shaped_tensors_map_by_meaning():
     """Where two official tensors have the same shape, the table must follow the official code's
     meaning, not the order: each pin below was read in the official forward."""
     fanet = meta_net("fanet18")
-    m = map_keys("fanet18", ["clslayer_32.conv.conv.weight", "clslayer_16.conv.conv.weight",
+    m = map_keys(table("fanet18"), ["clslayer_32.conv.conv.weight", "clslayer_16.conv.conv.weight",
                              "ffm_32.w_qs.conv.weight", "ffm_32.w_ks.conv.weight"]).mapped
     assert m["clslayer_32.conv.conv.weight"].startswith("nodes.aux1.") and _feeds(fanet, "aux1") == ("s4",)
     assert m["clslayer_16.conv.conv.weight"].startswith("nodes.aux2.") and _feeds(fanet, "aux2") == ("s3",)
@@ -90,7 +92,7 @@ def test_equal_shaped_tensors_map_by_meaning():
     assert m["ffm_32.w_ks.conv.weight"] == "nodes.a4.k.0.weight"
 
     s2 = meta_net("s2fpn18")
-    m = map_keys("s2fpn18", ["apf1.sa.bn_sh1.weight", "apf1.sa.bn_sh2.weight", "gfu4.conv1.conv.weight",
+    m = map_keys(table("s2fpn18"), ["apf1.sa.bn_sh1.weight", "apf1.sa.bn_sh2.weight", "gfu4.conv1.conv.weight",
                              "apf1.conv_high.conv.weight", "apf1.conv_low.conv.weight"]).mapped
     assert m["apf1.sa.bn_sh1.weight"] == "nodes.m5.spatial.bn_max.weight"  # the max-pooled strip's BN
     assert m["apf1.sa.bn_sh2.weight"] == "nodes.m5.spatial.bn_avg.weight"
@@ -99,7 +101,7 @@ def test_equal_shaped_tensors_map_by_meaning():
     assert m["apf1.conv_low.conv.weight"] == "nodes.m5.conv_low.0.weight"  # on the lateral
 
     sg = meta_net("sgcpnet")
-    m = map_keys("sgcpnet", ["sgcp.td_bu.unit.0.p5_down_channel.0.conv.weight",
+    m = map_keys(table("sgcpnet"), ["sgcp.td_bu.unit.0.p5_down_channel.0.conv.weight",
                              "sgcp.td_bu.unit.0.p5_to_p6.0.conv.weight",
                              "sgcp.td_bu.unit.0.p5_down_channel_2.0.conv.weight",
                              "sgcp.td_bu.unit.0.p4_w2", "sgcp.td_bu.unit.0.p4_w1", "sgcp.td.p4_w1"]).mapped
@@ -114,7 +116,7 @@ def test_equal_shaped_tensors_map_by_meaning():
 
     for variant in ("gain18", "gain_df2"):
         g = meta_net(variant)
-        m = map_keys(variant, ["seg_head.cross_layer_attentions.0.conv1.weight",
+        m = map_keys(table(variant), ["seg_head.cross_layer_attentions.0.conv1.weight",
                                "seg_head.cross_layer_attentions.1.conv1.weight",
                                "seg_head.cross_layer_attentions.0.conv2.weight", "dsn.0.layers.0.weight",
                                "dsn.1.layers.0.weight"]).mapped
@@ -150,7 +152,7 @@ ORDER_EXCEPTIONS = {
 @pytest.mark.parametrize("variant", RECORDED)
 def test_official_order_zips_with_arena_order(variant):
     keys = recorded(variant)
-    km = map_keys(variant, [k for k, _ in keys])
+    km = map_keys(table(variant), [k for k, _ in keys])
     moved = ORDER_EXCEPTIONS[variant].keys()
     kept = [(k, s) for k, s in keys if k in km.mapped and not any(re.fullmatch(p, k) for p in moved)]
     dropped = {km.mapped[k] for k, _ in keys if k in km.mapped and any(re.fullmatch(p, k) for p in moved)}
@@ -182,7 +184,7 @@ def randomised(variant: str):
 def as_official(net, variant: str) -> dict[str, torch.Tensor]:
     """The official state dict of `net`'s weights (skipped tensors random, at their recorded shapes)."""
     keys = recorded(variant)
-    km = map_keys(variant, [k for k, _ in keys])
+    km = map_keys(table(variant), [k for k, _ in keys])
     ours = net.state_dict()
     return {k: ours[km.mapped[k]].clone() if k in km.mapped else
             (torch.tensor(3) if k.endswith("num_batches_tracked") else torch.randn(shape)) for k, shape in keys}
@@ -206,7 +208,7 @@ DEEPER = ("fanet34", "s2fpn34", "s2fpn34m")  # the same tables as fanet18 / s2fp
 def test_round_trip(variant):
     report = _round_trip(variant)
     assert report["loaded"] == len(arena.build(variant).state_dict()) and report["counters_kept"] == 0
-    assert report["skipped"] == map_keys(variant, [k for k, _ in recorded(variant)]).skipped
+    assert report["skipped"] == map_keys(table(variant), [k for k, _ in recorded(variant)]).skipped
 
 
 def test_wrappers_and_prefix(tmp_path):
@@ -293,12 +295,30 @@ def test_checkpoints_without_bn_step_counters_load():
         assert torch.equal(fresh(x), net(x))
 
 
+@pytest.mark.parametrize("variant", ["fanet18", "s2fpn18", "gain18"])
+def test_inference_only_checkpoints_load_and_name_what_was_left(variant):
+    """Authors often release weights without auxiliary heads: those (and nodes that feed only them,
+    FANet's S4 smooth conv) stay as built; the eval output is the official one all the same."""
+    net = randomised(variant)
+    training_only = {n.name for n in net.plan} - {n.name for n in net.inference_plan}
+    km = map_keys(table(variant), [k for k, _ in recorded(variant)])
+    full = as_official(net, variant)
+    official = {k: v for k, v in full.items() if k not in km.mapped or km.mapped[k].split(".")[1] not in training_only}
+    fresh = arena.build(variant).eval()
+    report = load_official(fresh, official)
+    dropped = {km.mapped[k] for k in full if k in km.mapped and k not in official}
+    assert dropped and set(report["left_as_built"]) == dropped
+    x = torch.randn(1, 3, 64, 128)
+    with torch.no_grad():
+        assert torch.equal(fresh(x), net(x))
+
+
 def test_hybrids_and_fast_scnn_are_refused():
     with pytest.raises(OfficialCheckpointError) as e:
         load_official("sgcpnet[upsampler=bilinear]", {})
     assert "hybrid" in one_line(e)
     with pytest.raises(OfficialCheckpointError) as e:
-        family("fast_scnn")
+        table("fast_scnn")
     assert "no official code" in one_line(e)
 
 

@@ -1,0 +1,32 @@
+"""Every family's key table, by the name `arena.networks.Variant.key_table` gives it.
+
+A new family adds one module here (a function returning its `KeyTable`) and one line below.
+"""
+from __future__ import annotations
+
+from arena.official.keys import KeyTable, OfficialCheckpointError
+from arena.official.tables import fanet, gain, s2fpn, sgcpnet
+
+TABLES: dict[str, KeyTable] = {
+    "fanet": fanet.fanet(),
+    "s2fpn": s2fpn.s2fpn(),
+    "sgcpnet": sgcpnet.sgcpnet(),
+    "gain18": gain.gain18(),
+    "gain_df2": gain.gain_df2(),
+}
+
+
+def table(variant: str) -> KeyTable:
+    """The key table of a published variant; an error naming the variants that have one otherwise."""
+    from arena.networks import FAMILIES, VARIANTS
+
+    v = VARIANTS.get(variant)
+    if v is not None and not v.key_table:
+        fam = FAMILIES[v.family]
+        why = "it has no official code" if not fam.code else "no key table is written for it yet"
+        raise OfficialCheckpointError(f"{variant}: no official checkpoint can be loaded: {why} ({fam.doc})")
+    if v is None:
+        have = [name for name, var in VARIANTS.items() if var.key_table]
+        raise OfficialCheckpointError(f"{variant} is not a published variant with official code "
+                                      f"(one of {', '.join(have)})")
+    return TABLES[v.key_table]
