@@ -1,32 +1,39 @@
-"""Result rows: one JSON object per line, schema-versioned, appended atomically, loaded into pandas.
+"""Result rows: the schema, one row's `setting`, and how rows are (de)serialised.
 
-Every command that measures something (profile, bench, train) appends rows here (DESIGN.md §8).
-A row holds: schema, kind, spec (the canonical name, the results key), network, overrides, swaps,
-dataset, schedule, seed, metrics, protocol, environment, arena_version, git_commit, time. This module
-knows no DSL: the identity columns come from `arena.api.Resolved.row_fields()`.
+A row holds: schema, kind (profile, bench, train), spec (the canonical name, the results key),
+network, overrides, swaps, dataset, schedule, seed, metrics, protocol, setting, environment,
+arena_version, git_commit, time. This module knows no DSL (the identity columns come from
+`arena.api.Resolved.row_fields()`) and no folder: `arena.store.Store` reads and writes rows.
 
-Atomic append, chosen over write-temp-then-`os.replace`: each row is serialised first, then
-written with ONE `os.write` on a file opened with `O_APPEND`, then `fsync`ed. With `O_APPEND` the
-kernel moves to the end and writes in one step, so concurrent writers (study workers) never
-overwrite each other, and the cost stays O(row) instead of rewriting the whole file per row (which
-would also lose rows when two writers replace the file at once). A crash can at worst leave one
-truncated last line: `load` skips a damaged line with a warning naming file:line, and the next
-append starts on a fresh line, so no complete row is ever lost.
+A row's **setting** is everything that must be equal for two rows to be averaged or paired: for
+train rows the schedule record (iterations, batch, crop, learning rate, ...), the data record
+(dataset, generator version and knobs, the training seed left out: seeds are what gets paired),
+the validation set, AMP and the world size; for bench rows the device, precision, backend, mode,
+batch, resolution and threads; for profile rows the resolution. It is stored as `setting`: a short
+hash (`id`) beside the readable fields it hashes. Rows written before the column existed get it
+computed when read.
 """
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
-import os
 import warnings
-from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
-SCHEMA_VERSION = 2  # 2: `overrides` is its own column (1 mixed parameter overrides into `swaps`)
+SCHEMA_VERSION = 3  # 3: `setting`; 2: `overrides` is its own column (1 mixed parameter overrides into `swaps`)
 FIELDS = ("schema", "kind", "spec", "network", "overrides", "swaps", "dataset", "schedule", "seed", "metrics",
-          "protocol", "environment", "arena_version", "git_commit", "time")
+          "protocol", "setting", "environment", "arena_version", "git_commit", "time")
 IDENTITY = ("spec", "network", "overrides", "swaps")
 KINDS = ("profile", "bench", "train")
+
+# what changes a latency (bench) beyond the network; the rest of a bench protocol is how it was timed
+BENCH_SETTING = ("device", "dtype", "autocast", "channels_last", "compile", "cuda_graphs", "fuse_bn", "backend",
+                 "batch", "threads", "include_resize", "include_argmax", "res")
+# schedule fields that change nothing a train row reports (logging, checkpoint and mid-run evaluation cadence)
+SCHEDULE_BOOKKEEPING = ("source", "log_every", "ckpt_every", "eval_every")
+# data fields that are not the data: the seed is what seeds pair over, the rest is descriptive
+DATA_BOOKKEEPING = ("seed", "scene_seed", "class_names", "root")
 
 
 def make_row(kind: str, identity: dict[str, Any], metrics: dict[str, Any], *,
@@ -41,77 +48,46 @@ def make_row(kind: str, identity: dict[str, Any], metrics: dict[str, Any], *,
     from arena import __version__
     from arena import env
 
-    return {"schema": SCHEMA_VERSION, "kind": kind, **{k: identity[k] for k in IDENTITY},
-            "dataset": dataset, "schedule": schedule, "seed": seed, "metrics": metrics,
-            "protocol": protocol or {}, "environment": environment_ or env.environment(),
-            "arena_version": __version__, "git_commit": env.git_commit(),
-            "time": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
+    row = {"schema": SCHEMA_VERSION, "kind": kind, **{k: identity[k] for k in IDENTITY},
+           "dataset": dataset, "schedule": schedule, "seed": seed, "metrics": metrics,
+           "protocol": protocol or {}, "environment": environment_ or env.environment(),
+           "arena_version": __version__, "git_commit": env.git_commit(),
+           "time": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
+    row["setting"] = setting(row)
+    return row
 
 
-def writable_dir(path: str | os.PathLike, create: bool = True) -> Path:
-    """The results folder, refused up front (before any work) when unusable; created if `create`.
-
-    With `create=False` nothing is made yet: the folder, or its nearest existing parent, must be a
-    writable folder, so a run that fails later leaves no empty folder behind.
-    """
-    from arena.errors import ArenaError
-
-    path = Path(path)
-    if path.exists() and not path.is_dir():
-        raise ArenaError(f"cannot write results to {path}: it is a file, not a folder (pass a folder with --out)")
-    if not create:
-        import tempfile
-
-        parent = next((q for q in [path, *path.absolute().parents] if q.exists()), None)
-        try:  # a real probe (permission bits say nothing to root, nor of read-only mounts); leaves nothing
-            if parent is None or not parent.is_dir():
-                raise NotADirectoryError(f"{parent} is not a folder")
-            os.rmdir(tempfile.mkdtemp(dir=parent, prefix=".arena-probe-"))
-        except OSError as e:
-            raise ArenaError(f"cannot create the results folder {path}: {e.strerror or e} "
-                             "(pass a writable folder with --out)") from None
-        return path
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise ArenaError(f"cannot create the results folder {path}: {e.strerror or e} "
-                         "(pass a writable folder with --out)") from None
-    if not os.access(path, os.W_OK | os.X_OK):
-        raise ArenaError(f"cannot write results to {path}: permission denied (pass a writable folder with --out)")
-    return path
+def setting(row: dict[str, Any]) -> dict[str, Any]:
+    """The row's setting (module docstring): `{"id": short hash, **the fields it hashes}`."""
+    p = row.get("protocol") or {}
+    if row.get("kind") == "train":
+        schedule = p.get("schedule")
+        schedule = ({k: v for k, v in schedule.items() if k not in SCHEDULE_BOOKKEEPING}
+                    if isinstance(schedule, dict) else row.get("schedule"))
+        fields = {"dataset": row.get("dataset"), "schedule": schedule, "data": _data(p.get("data")),
+                  "val": _data(p.get("val")), "amp": p.get("amp"), "world": p.get("world")}
+    elif row.get("kind") == "bench":
+        fields = {k: p.get(k) for k in BENCH_SETTING}
+        fields["device_name"] = (row.get("environment") or {}).get("device_name")
+    else:
+        fields = {"res": p.get("res")}
+    text = json.dumps(fields, sort_keys=True, default=str)
+    return {"id": hashlib.sha1(text.encode()).hexdigest()[:10], **fields}
 
 
-def append(path: str | os.PathLike, rows: Iterable[dict[str, Any]]) -> Path:
-    """Append rows to a JSONL file (created with its folder if missing), one atomic write per row."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        needs_newline = _ends_without_newline(path)
-        for row in rows:
-            missing = [f for f in FIELDS if f not in row]
-            if missing:
-                raise ValueError(f"result row lacks {', '.join(missing)}: build it with results.make_row")
-            data = json.dumps(row, sort_keys=True, default=str, allow_nan=True) + "\n"
-            if needs_newline:  # a crash left a truncated line: never glue a good row onto it
-                data, needs_newline = "\n" + data, False
-            os.write(fd, data.encode())
-            os.fsync(fd)
-    finally:
-        os.close(fd)
-    return path
+def _data(record):
+    return {k: v for k, v in record.items() if k not in DATA_BOOKKEEPING} if isinstance(record, dict) else record
 
 
-def _ends_without_newline(path: Path) -> bool:
-    size = path.stat().st_size
-    if size == 0:
-        return False
-    with open(path, "rb") as f:
-        f.seek(size - 1)
-        return f.read(1) != b"\n"
+def serialise(row: dict[str, Any]) -> str:
+    """One JSON line; a row missing a field is a bug in its maker, not a user mistake."""
+    missing = [f for f in FIELDS if f not in row]
+    if missing:
+        raise ValueError(f"result row lacks {', '.join(missing)}: build it with results.make_row")
+    return json.dumps(row, sort_keys=True, default=str, allow_nan=True)
 
 
-def read_rows(path: str | os.PathLike) -> list[dict[str, Any]]:
+def read_rows(path) -> list[dict[str, Any]]:
     """Rows of one JSONL file; a damaged line (or a newer schema) is skipped with a warning."""
     rows = []
     with open(path, encoding="utf-8") as f:
@@ -129,21 +105,17 @@ def read_rows(path: str | os.PathLike) -> list[dict[str, Any]]:
                 warnings.warn(f"{path}:{lineno}: schema {row['schema']} is newer than this arena "
                               f"({SCHEMA_VERSION}); row skipped, upgrade arena to read it", stacklevel=2)
                 continue
+            if "setting" not in row:
+                row["setting"] = setting(row)
             rows.append(row)
     return rows
 
 
-def load(where: str | os.PathLike, kind: str | None = None):
-    """Every row under a folder (all `*.jsonl`, recursively) or in one file, as a pandas DataFrame.
-
-    Nested dicts are flattened with dots (`metrics.macs`, `protocol.res`); `overrides` and `swaps`
-    stay dicts, one column each.
-    """
+def to_frame(rows: list[dict[str, Any]]):
+    """Rows as a DataFrame: nested dicts flattened with dots (`metrics.macs`, `protocol.res`,
+    `setting.id`); `overrides` and `swaps` stay dicts, one column each."""
     import pandas as pd
 
-    where = Path(where)
-    files = sorted(where.rglob("*.jsonl")) if where.is_dir() else [where]
-    rows = [r for f in files for r in read_rows(f) if kind is None or r.get("kind") == kind]
     if not rows:
         return pd.DataFrame(columns=list(FIELDS))
     kept = ("overrides", "swaps")

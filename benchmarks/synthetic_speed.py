@@ -19,7 +19,7 @@ import time
 
 import torch
 
-from arena.data.io import parse_res
+from arena.checks import parse_res
 from arena.data.synthetic import GENERATOR_VERSION, SynthConfig, SyntheticScenes, render
 
 

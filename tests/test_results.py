@@ -1,4 +1,4 @@
-"""Result rows: schema, atomic append, damaged lines skipped with file:line, load into pandas."""
+"""Result rows: schema, identity columns, and the setting fingerprint (tests/test_store.py: the store)."""
 from __future__ import annotations
 
 import json
@@ -8,7 +8,6 @@ import pytest
 import arena
 import arena.api
 from arena import results
-from arena.errors import ArenaError
 
 
 def _identity(spec):
@@ -53,44 +52,40 @@ def test_identity_is_required():
         results.make_row("profile", {"spec": "x"}, {})
 
 
-def test_unusable_results_folder_refused_up_front(tmp_path):
-    afile = tmp_path / "afile"
-    afile.write_text("keep me")
-    with pytest.raises(ArenaError, match="it is a file, not a folder"):
-        results.writable_dir(afile)
-    assert afile.read_text() == "keep me"
-    with pytest.raises(ArenaError, match="cannot create the results folder"):
-        results.writable_dir(afile / "sub")
-    assert results.writable_dir(tmp_path / "new" / "dir").is_dir()
+def _train(schedule_iters=240, seed=0, knobs=None, val_images=24):
+    data = {"name": "synthetic", "seed": seed, "scene_seed": seed, "crop": [128, 256],
+            "config": {"version": 1, "blur": 0.6, **(knobs or {})}}
+    val = {"name": "synthetic", "seed": seed, "size": val_images, "config": data["config"]}
+    schedule = {"name": "demo", "iters": schedule_iters, "batch": 4, "crop": [128, 256], "lr": 0.05,
+                "log_every": 20, "source": "arena"}
+    return results.make_row("train", _identity("fast_scnn"), {"miou": 0.2},
+                            protocol={"schedule": schedule, "data": data, "val": val, "amp": False, "world": 1},
+                            dataset="synthetic", schedule="demo", seed=seed, environment_={"torch": "x"})
 
 
-def test_append_and_load(tmp_path):
-    results.append(tmp_path / "profile.jsonl", [_row(macs=1), _row("fast_scnn", macs=2)])
-    results.append(tmp_path / "sub" / "bench.jsonl", [results.make_row("bench", _identity("sgcpnet"), {"ms": 3.0})])
-    df = results.load(tmp_path)
-    assert len(df) == 3 and set(df["kind"]) == {"profile", "bench"}
-    assert sorted(df["metrics.macs"].dropna()) == [1, 2]
-    assert len(results.load(tmp_path, kind="bench")) == 1
+def test_setting_pairs_seeds_and_separates_what_changes_the_answer():
+    base = _train()["setting"]
+    assert _train(seed=3)["setting"] == base  # seeds are what gets paired: never part of the setting
+    for other in (_train(schedule_iters=120), _train(knobs={"blur": 0.0}), _train(val_images=200)):
+        assert other["setting"]["id"] != base["id"]
+    assert base["schedule"]["iters"] == 240 and "log_every" not in base["schedule"]  # readable, bookkeeping out
+    assert len(base["id"]) == 10
 
 
-def test_damaged_line_skipped_with_file_and_line(tmp_path):
-    path = tmp_path / "r.jsonl"
-    results.append(path, [_row()])
-    with open(path, "a") as f:
-        f.write('{"kind": "profile", "spec": "trunc')  # a crash mid-write
-    results.append(path, [_row(macs=5)])  # starts on a fresh line
-    with pytest.warns(UserWarning, match=r"r\.jsonl:2: damaged"):
-        df = results.load(path)
-    assert list(df["metrics.macs"]) == [1, 5]
+def test_bench_setting_holds_the_protocol_that_changes_a_latency():
+    def bench(**protocol):
+        return results.make_row("bench", _identity("fast_scnn"), {"median_ms": 1.0},
+                                protocol={"device": "cpu", "dtype": "fp32", "threads": 2, "res": [64, 128],
+                                          "iters": 10, **protocol}, environment_={"device_name": "cpu x"})
+
+    assert bench(iters=50)["setting"] == bench()["setting"]  # how long it was timed is not the setting
+    assert bench(dtype="bf16")["setting"]["id"] != bench()["setting"]["id"]
+    assert bench(threads=1)["setting"]["id"] != bench()["setting"]["id"]
 
 
-def test_newer_schema_is_skipped(tmp_path):
-    path = tmp_path / "r.jsonl"
-    path.write_text(json.dumps({**_row(), "schema": results.SCHEMA_VERSION + 1}) + "\n")
-    with pytest.warns(UserWarning, match="newer"):
-        assert len(results.load(path)) == 0
-
-
-def test_incomplete_row_refused(tmp_path):
-    with pytest.raises(ValueError, match="make_row"):
-        results.append(tmp_path / "r.jsonl", [{"kind": "profile"}])
+def test_rows_written_before_the_setting_column_get_it_when_read(tmp_path):
+    row = _train()
+    old = {k: v for k, v in row.items() if k != "setting"}
+    path = tmp_path / "train.jsonl"
+    path.write_text(json.dumps(old) + "\n")
+    assert results.read_rows(path)[0]["setting"] == row["setting"]

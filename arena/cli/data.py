@@ -27,7 +27,7 @@ def synth(
 ):
     """Write N synthetic scenes as leftImg8bit/ and gtFine/ (labelIds), readable as cityscapes:DIR."""
     from arena.cli import render
-    from arena.data.io import parse_res
+    from arena.checks import parse_res
     from arena.data.synthetic import parse_knobs, write_cityscapes
 
     with user_errors():
@@ -57,13 +57,13 @@ def show(
     """Write a PNG contact sheet: images beside their coloured labels, with the class legend."""
     from arena.data import open_folder, parse_spec
     from arena.data.contact import contact_sheet
-    from arena.data.io import parse_res, writable_file
+    from arena.checks import parse_res, writable_file
     from arena.data.synthetic import parse_knobs, render
 
     with user_errors():
         if n < 1:
             raise_user(f"--n must be a positive number of samples, got {n}")
-        path = writable_file(out, ".png")
+        path = writable_file(out, "the contact sheet", ".png")
         name, _ = parse_spec(data)
         if name == "synthetic":
             size, config = parse_res(res), parse_knobs(knobs)

@@ -35,7 +35,8 @@ def profile(
     """Parameters, MACs (GMACs; GFLOPs = 2 x GMACs) and activation memory, by role and by node."""
     import json
 
-    from arena import results
+    from arena.checks import parse_res
+    from arena.store import Store
     from arena.cli import render
     from arena.measure import profile as prof
 
@@ -43,12 +44,12 @@ def profile(
     with user_errors():
         if specs == ["all"]:
             specs = list(prof.PUBLISHED)
-        resolutions = [prof.parse_res(r) for r in (res or ["512x1024"])]
+        resolutions = [parse_res(r) for r in (res or ["512x1024"])]
         prof.check_classes(classes)
         if max_memory is not None and max_memory <= 0:
             raise prof.ProfileError(f"--max-memory must be a positive number of GiB, got {max_memory:g}")
         max_bytes = int(max_memory * 2**30) if max_memory else None
-        folder = None if no_save else results.writable_dir(out, create=False)  # refused before any work
+        store = None if no_save else Store(out).check_writable()  # refused before any work
         rows = []
         jobs = [(s, r) for s in specs for r in resolutions]
         with render.progress("profile", total=len(jobs)) as step:
@@ -63,8 +64,8 @@ def profile(
                     for part in render.profile_tables(p, by_node=by_node):
                         console.print(part)
                 step()
-        if folder is not None:
-            path = results.append(folder / "profile.jsonl", rows)
+        if store is not None:
+            path, = store.append(rows)
             if not json_out:
                 typer.echo(f"appended {len(rows)} row(s) to {path}", err=True)
 
@@ -131,10 +132,11 @@ def bench(
     """Latency and FPS under a recorded protocol: median, p10/p90 over every iteration, interleaved."""
     import json
 
-    from arena import results
+    from arena.checks import parse_res
     from arena.cli import render
     from arena.measure import bench as bench_lib
     from arena.measure import profile as prof
+    from arena.store import Store
 
     console = render.console()
     with user_errors():
@@ -158,9 +160,9 @@ def bench(
             raise bench_lib.BenchError("name at least one network (or 'all'), e.g. arena bench fast_scnn")
         if specs == ["all"]:
             specs = list(prof.PUBLISHED)
-        resolutions = [prof.parse_res(r) for r in (res or ["512x1024"])]
+        resolutions = [parse_res(r) for r in (res or ["512x1024"])]
         bench_lib.check_protocol(protocol)
-        folder = None if no_save else results.writable_dir(out, create=False)  # refused before any work
+        store = None if no_save else Store(out).check_writable()  # refused before any work
         cases = [bench_lib.Case(spec, r, protocol) for spec in specs for r in resolutions]
         with render.progress("bench") as step:
             outcome = bench_lib.bench(cases, on_step=step)
@@ -177,8 +179,8 @@ def bench(
         else:
             for part in render.bench_tables(outcome, rows):
                 console.print(part)
-        if folder is not None:
-            path = results.append(folder / "bench.jsonl", rows)
+        if store is not None:
+            path, = store.append(rows)
             if not json_out:
                 typer.echo(f"appended {len(rows)} row(s) to {path}", err=True)
 
@@ -192,12 +194,12 @@ def export_cmd(
     json_out: JsonOpt = False,
 ):
     """Export a network to ONNX (static shapes) and check its outputs against eager in onnxruntime."""
+    from arena.checks import parse_res
     from arena.cli import render
-    from arena.measure import profile as prof
     from arena.measure.export import export_network
 
     with user_errors():
-        h, w = prof.parse_res(res)
+        h, w = parse_res(res)
         report = export_network(spec, onnx, (h, w), fuse_bn=fuse_bn)
     if json_out:
         render.print_json(report)

@@ -60,24 +60,23 @@ def table(
     precision: PrecisionOpt = None, mode: ModeOpt = None, allow_mixed: MixedOpt = False,
 ):
     """The field's table: Method, Backbone, Resolution, Params, GMACs, FPS, device, mIoU +- CI, delta vs base."""
-    from pathlib import Path
-
     from arena.cli import render
     from arena.report import frames, tables
 
     with user_errors():
         if latex:
-            from arena.report.pareto import writable_folder
+            from arena.checks import writable_file
 
-            writable_folder(Path(latex).parent if Path(latex).parent != Path("") else Path("."))
+            writable_file(latex, "the LaTeX table", option="--latex")
         wanted = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
         df = tables.table(frames.summary(frames.load_rows(*folders)), published=published, group_by=group_by,
                           columns=wanted,
                           device=device, res=res, dataset=dataset, schedule=schedule, precision=precision,
                           mode=mode, allow_mixed=allow_mixed)
-        text = tables.to_latex(df) if latex else None
         if latex:
-            Path(latex).write_text(text, encoding="utf-8")
+            from arena import atomic
+
+            atomic.write_text(latex, tables.to_latex(df))
     if markdown:
         typer.echo(tables.to_markdown(df))
     else:

@@ -49,20 +49,20 @@ def ablate(
 ):
     """For each network, base vs swapped: params, GMACs, latency and mIoU deltas with paired 95 % intervals."""
     from arena.cli import render
-    from arena.measure.profile import parse_res
+    from arena.checks import parse_res
     from arena.studies.ablate import ablation_study, summarise
-    from arena.studies.study import expand, run_study
+    from arena.studies.driver import run_study
 
     with user_errors():
         h, w = parse_res(res)
         net_list = None if nets in ("all", "families") else [n.strip() for n in nets.split(",") if n.strip()]
         study = ablation_study(list(swap), net_list, seeds=seeds, schedule=schedule, iters=iters, res=(h, w),
                                device=device, skip_train=skip_train, skip_bench=skip_bench, bench_iters=bench_iters)
-        plan = expand(study)  # a swap that fits no network fails here, before any work
         runner = _engine(engine, workers, address, threads)
-        with render.progress("ablate") as step:
-            outcome = run_study(study, runner, out, on_progress=lambda done, total, label: step(label, completed=done))
-        table = summarise(study, plan, out)
+        with render.progress("ablate") as step:  # a swap that fits no network fails in the plan, before any work
+            ran = run_study(study, runner, out, on_progress=lambda done, total, label: step(label, completed=done))
+        outcome = ran.summary
+        table = summarise(study, ran.plan, out)
     if json_out:
         render.print_json({"run": outcome, "ablation": table})
         return
@@ -91,14 +91,15 @@ def run_cmd(
 ):
     """Expand a study grid into jobs, skip those already in the results store, and run the rest."""
     from arena.cli import render
-    from arena.studies.study import load, run_study
+    from arena.studies.driver import run_study
+    from arena.studies.spec import load
 
     with user_errors():
         study = load(study_file)
         runner = _engine(engine, workers, address, threads)
         with render.progress(f"study {study.name}") as step:
-            outcome = run_study(study, runner, out, retry_failed=retry_failed, rerun_stale=rerun_stale,
-                                dry_run=dry_run, on_progress=lambda done, total, label: step(label, completed=done))
+            outcome = run_study(study, runner, out, retry_failed=retry_failed, rerun_stale=rerun_stale, dry_run=dry_run,
+                                on_progress=lambda done, total, label: step(label, completed=done)).summary
     if json_out:
         render.print_json(outcome)
     else:

@@ -35,7 +35,8 @@ def train(
 ):
     """Train on a short schedule; writes checkpoints, a run folder and a train row (mIoU, curve, speed)."""
     from arena.cli import render
-    from arena.measure.profile import parse_res
+    from arena.checks import parse_res
+    from arena.store import Store
     from arena.train.loop import TrainConfig, train as run_training
 
     with user_errors():
@@ -51,6 +52,8 @@ def train(
                           resume=resume, out=out, swaps=tuple(swap or ()))
         with render.training_progress() as on_log:
             run = run_training(cfg, on_log=on_log)
+        if run.main:
+            Store(out).append([run.row])
     render.console().print(render.train_summary(run.row))
 
 

@@ -853,7 +853,8 @@ def write_cityscapes(out: str | Path, n: int, size: tuple[int, int], seed: int =
     `arena.data.cityscapes` reads them back. `<city>` defaults to `synth<seed>`, `<name>` is
     `<city>_<index:06d>_000019`. Returns {"root", "images", "labels", "n", "size", "seed", "split", "config"}.
     """
-    from arena.data.io import write_png, writable_folder
+    from arena.checks import writable_folder
+    from arena.data.io import write_png
     from arena.data.labels import TRAIN_TO_LABEL
 
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
@@ -862,7 +863,7 @@ def write_cityscapes(out: str | Path, n: int, size: tuple[int, int], seed: int =
         raise ArenaError(f"split {split!r} is not one of {', '.join(SPLITS)}")
     h, w = check_size(size)
     cfg = config or SynthConfig()
-    root = writable_folder(out)
+    root = writable_folder(out, "the dataset")
     city = city or f"synth{seed}"
     images, labels = root / "leftImg8bit" / split / city, root / "gtFine" / split / city
     images.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,6 @@ from typing import Any
 from arena.dsl.ir import ROLES
 from arena.errors import ArenaError
 from arena.networks import PUBLISHED  # noqa: F401  (`arena profile all`)
-from arena.resolution import parse_res  # noqa: F401  (the CLI's --res)
 
 DISAGREEMENT = 0.02  # relative difference per node above which a cross-check is flagged
 CROSS_CHECKS = ("fvcore", "ptflops")

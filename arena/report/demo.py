@@ -24,11 +24,13 @@ SEEDS = 2
 
 def run_demo(out: str | Path = "arena-demo", *, threads: int | None = None,
              on_progress: Callable | None = None) -> dict[str, Any]:
+    from arena import atomic
     from arena.report import frames, tables
     from arena.report.pareto import draw
     from arena.studies.ablate import summarise
     from arena.studies.engines.local import LocalEngine
-    from arena.studies.study import expand, from_dict, run_study
+    from arena.studies.driver import run_study
+    from arena.studies.spec import from_dict
 
     began = time.perf_counter()
     out = Path(out)
@@ -37,22 +39,23 @@ def run_demo(out: str | Path = "arena-demo", *, threads: int | None = None,
     costs = from_dict({"study": {"name": "demo_costs", "networks": "families", "resolutions": [res],
                                  "kinds": ["profile", "bench"]},
                        "bench": {"iters": 10, "warmup_max": 10}}, source="arena demo")
-    runs = [run_study(costs, engine, out, on_progress=on_progress)]
+    runs = [run_study(costs, engine, out, on_progress=on_progress).summary]
     ablation = from_dict({"study": {"name": "demo_ablation", "networks": list(TRAINED), "swaps": ["upsampler=gai"],
                                     "seeds": list(range(SEEDS)), "resolutions": [res],
                                     "kinds": ["profile", "bench", "train"]},
                           "train": {"schedule": "demo", "iters": ITERS, "data": "synthetic"},
                           "bench": {"iters": 10, "warmup_max": 10}}, source="arena demo")
-    runs.append(run_study(ablation, engine, out, on_progress=on_progress))
-    deltas = summarise(ablation, expand(ablation), out)
+    ablated = run_study(ablation, engine, out, on_progress=on_progress)
+    runs.append(ablated.summary)
+    deltas = summarise(ablation, ablated.plan, out)
     summary = frames.summary(frames.load_rows(out))
     front = draw(out, x="latency", y="miou", res=res, out=out / "pareto", name="demo_pareto", dpi=150)
     table = tables.table(summary, res=res, schedule="demo", allow_mixed=False)
     latex_path = out / "table.tex"
-    latex_path.write_text(tables.to_latex(table, caption="arena demo: synthetic scenes, demo schedule "
-                                          f"({ITERS} iterations), {res}", label="tab:arena-demo"), encoding="utf-8")
+    atomic.write_text(latex_path, tables.to_latex(table, caption="arena demo: synthetic scenes, demo schedule "
+                                                  f"({ITERS} iterations), {res}", label="tab:arena-demo"))
     markdown = tables.to_markdown(table)
-    (out / "table.md").write_text(markdown, encoding="utf-8")
+    atomic.write_text(out / "table.md", markdown)
     return {"out": str(out), "runs": runs, "ablation": deltas, "pareto": front, "table": table,
             "latex": str(latex_path), "markdown": markdown, "trained": list(TRAINED),
             "costed_only": [n for n in costs.networks if n not in TRAINED],

@@ -23,6 +23,7 @@ import os
 from pathlib import Path
 
 from arena.errors import ArenaError
+from arena.store import latest
 
 SETTING = ("device", "precision", "mode", "resolution", "dataset", "schedule")  # what separates groups
 OPTION = {"device": "--device", "precision": "--precision", "mode": "--mode", "resolution": "--res",
@@ -31,13 +32,13 @@ _ACCURACY_HINT = "`arena train SPEC` or `arena ablate --swap ROLE=BLOCK` produce
 
 
 def load_rows(*folders: str | os.PathLike):
-    """Every result row under the folders, as one DataFrame (`arena.results.load`, concatenated).
+    """Every result row under the folders, as one DataFrame (`arena.store.Store.rows`, concatenated).
 
     A folder that does not exist, or folders holding no result rows, are one ArenaError line.
     """
     import pandas as pd
 
-    from arena import results
+    from arena.store import Store
 
     if not folders:
         raise ArenaError("no results folder given: pass the folder arena profile/bench/train wrote (--out)")
@@ -47,7 +48,7 @@ def load_rows(*folders: str | os.PathLike):
         if not path.exists():
             raise ArenaError(f"results folder {path} does not exist: pass the folder arena profile, bench or "
                              "train wrote (their --out, default ./results)")
-        frame = results.load(path)
+        frame = Store(path).rows()
         if len(frame):
             frames.append(frame)
     if not frames:
@@ -117,13 +118,6 @@ def _device(row) -> str | None:
     return name
 
 
-def _latest(df, keys):
-    """The last row of each key (rows sorted by time; a rerun replaces an older row)."""
-    if "time" in df:
-        df = df.sort_values("time", kind="stable")
-    return df.drop_duplicates(list(keys), keep="last")
-
-
 def profile_costs(rows):
     """Per (spec, resolution): params (M, inference) and gmacs, from profile rows (the latest)."""
     import pandas as pd
@@ -135,7 +129,7 @@ def profile_costs(rows):
                         "params": pd.to_numeric(_col(p, "metrics.params_inference"), errors="coerce") / 1e6,
                         "gmacs": pd.to_numeric(_col(p, "metrics.gmacs"), errors="coerce"),
                         "time": _col(p, "time")})
-    return _latest(out, ["spec", "resolution"]).drop(columns="time").reset_index(drop=True)
+    return latest(out, ["spec", "resolution"]).drop(columns="time").reset_index(drop=True)
 
 
 def bench_costs(rows):
@@ -173,7 +167,7 @@ def accuracy(rows):
     out = pd.DataFrame({"spec": t["spec"], "dataset": _col(t, "dataset"), "schedule": _col(t, "schedule"),
                         "seed": _col(t, "seed"), "miou": pd.to_numeric(_col(t, "metrics.miou"), errors="coerce") * 100,
                         "time": _col(t, "time")})
-    out = _latest(out.dropna(subset=["miou"]), ["spec", "dataset", "schedule", "seed"])
+    out = latest(out.dropna(subset=["miou"]), ["spec", "dataset", "schedule", "seed"])
     result = []
     for (spec, dataset, schedule), g in out.groupby(["spec", "dataset", "schedule"], dropna=False, sort=False):
         values = g["miou"].to_numpy(dtype=float)

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
+from arena.checks import writable_folder
 from arena.errors import ArenaError
 from arena.report import frames
 
@@ -133,22 +133,6 @@ def fronts(points, x: str = "latency", y: str = "miou"):
 
 
 # -- the plot -------------------------------------------------------------------------------------
-def writable_folder(out: str | os.PathLike) -> Path:
-    """The output folder, created if needed and probed for writing; else one ArenaError line."""
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise ArenaError(f"cannot write the plot to {out}: it is a file, not a folder (pass a folder with --out)")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(dir=out, prefix=".arena-probe-")
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as e:
-        raise ArenaError(f"cannot write the plot to {out}: {e.strerror or e} (pass a writable folder with --out)") \
-            from None
-    return out
-
-
 def caption(points, x: str, y: str = "miou") -> str:
     """Device, precision, resolution and training setup of the points, in words."""
     ax = X_AXES[x]
@@ -198,7 +182,7 @@ def plot(points, x: str = "latency", y: str = "miou", out: str | os.PathLike = "
     for fmt in formats:
         if fmt not in FORMATS:
             raise ArenaError(f"cannot write a plot as {fmt!r}: choose from {', '.join(FORMATS)}")
-    folder = writable_folder(out)  # before any drawing: a bad --out costs nothing
+    folder = writable_folder(out, "the plot")  # before any drawing: a bad --out costs nothing
 
     import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg

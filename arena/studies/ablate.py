@@ -11,8 +11,6 @@ listed as n/a with the reason.
 """
 from __future__ import annotations
 
-import warnings
-from pathlib import Path
 from typing import Any
 
 from arena.errors import ArenaError
@@ -24,7 +22,7 @@ def ablation_study(swaps: list[str], nets: list[str] | None = None, *, seeds: in
                    data: str = "synthetic", skip_train: bool = False, skip_bench: bool = False,
                    bench_iters: int | None = None):
     """The ablation as a Study (the same machinery as `arena run`: resumable, skips finished rows)."""
-    from arena.studies.study import from_dict
+    from arena.studies.spec import from_dict
 
     if not swaps:
         raise ArenaError("name a swap: arena ablate --swap upsampler=gai")
@@ -46,23 +44,17 @@ def ablation_study(swaps: list[str], nets: list[str] | None = None, *, seeds: in
                       "train": train, "bench": bench}, source="arena ablate")
 
 
-def _rows(out: Path, keys: set[str]) -> list[dict[str, Any]]:
-    """The rows of the plan's jobs, whichever study wrote them (a job key is the same in every study)."""
-    from arena import results
+def summarise(study, plan, out) -> list[dict[str, Any]]:
+    """Per network and swap: the deltas against the base network, with intervals and verdicts.
 
-    rows = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for path in sorted(out.glob("*.jsonl")):
-            if path.name != "failures.jsonl":
-                rows += [r for r in results.read_rows(path) if r.get("job_key") in keys]
-    return rows
+    Reads the rows of the plan's jobs, whichever study wrote them (a job key is the same in every
+    study); of several rows for one question the latest wins (`arena.store`'s rule).
+    """
+    from arena.store import Store
 
-
-def summarise(study, plan, out: str | Path) -> list[dict[str, Any]]:
-    """Per network and swap: the deltas against the base network, with intervals and verdicts."""
-    out = Path(out)
-    rows = _rows(out, {k for job in plan.jobs for k in job.keys()})
+    store = out if isinstance(out, Store) else Store(out)
+    keys = {k for job in plan.jobs for k in job.keys()}
+    rows = sorted((r for r in store.records(quiet=True) if r.get("job_key") in keys), key=lambda r: r.get("time", ""))
     by = {}
     for r in rows:
         by.setdefault((r["kind"], r["spec"]), []).append(r)
@@ -97,7 +89,7 @@ def summarise(study, plan, out: str | Path) -> list[dict[str, Any]]:
                                        **paired_interval(tb[:n], ts[:n]), "paired_by": "interleaved round",
                                        "device": bench_b["protocol"]["device"]}
                 entry["latency_ms"].pop("deltas")
-            train_b = {r["seed"]: r for r in by.get(("train", base), [])}
+            train_b = {r["seed"]: r for r in by.get(("train", base), [])}  # time order: the latest seed row wins
             train_s = {r["seed"]: r for r in by.get(("train", spec), [])}
             seeds = sorted(set(train_b) & set(train_s))
             if len(seeds) >= 2:

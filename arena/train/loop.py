@@ -1,7 +1,8 @@
 """`arena train`: one flat training loop, meant to be read in one sitting.
 
     seed -> build -> data stream -> SGD (poly, warm-up) -> [forward, loss, NaN guard, backward, step]
-    x iterations, with validation and atomic checkpoints on the schedule -> final metrics -> a row.
+    x iterations, with validation and atomic checkpoints on the schedule -> final metrics -> a row
+    (returned: the caller appends it to the results store).
 
 Determinism: the seed fixes the initialisation (the network is built right after seeding) and the
 data (arena.data's seeded stream: which scene, which crop, in which order), so `fanet18` and
@@ -54,7 +55,7 @@ class TrainConfig:
     ohem: bool | None = None  # None: as the schedule says
     pretrained: str | None = None
     resume: str | None = None
-    out: str = "results"  # rows go to OUT/train.jsonl, run folders to OUT/runs/<name>
+    out: str = "results"  # run folders go to OUT/runs/<name>; the caller appends the row to the store
     name: str | None = None
     swaps: tuple[str, ...] = ()
 
@@ -69,6 +70,7 @@ class Run:
     row: dict[str, Any]
     folder: Path
     metrics: dict[str, Any] = field(default_factory=dict)
+    main: bool = True  # the rank that reports (rank 0): only its row is appended to the store
 
 
 def run_name(canonical: str, schedule: str, seed: int) -> str:
@@ -141,7 +143,8 @@ def train(cfg: TrainConfig, on_log: Callable[[dict[str, Any]], None] | None = No
 def _train(cfg: TrainConfig, on_log, d: Dist) -> Run:
     import torch
 
-    from arena import env, results
+    from arena import atomic, env, results
+    from arena.checks import writable_folder
     from arena.api import build
     from arena.data import loader, open_dataset
     from arena.networks import family_of
@@ -164,7 +167,7 @@ def _train(cfg: TrainConfig, on_log, d: Dist) -> Run:
     family = family_of(net.resolved.entry)
     sched = _schedule(cfg, family.name if family else None)
     name = cfg.name or run_name(net.canonical, sched.name, cfg.seed)
-    out = results.writable_dir(cfg.out, create=d.main)
+    out = writable_folder(cfg.out, "results", create=d.main)
     folder = out / "runs" / name
 
     # -- data ---------------------------------------------------------------------------------------
@@ -293,10 +296,9 @@ def _train(cfg: TrainConfig, on_log, d: Dist) -> Run:
                 "crop": list(sched.crop), "data": data_desc, "val": val_desc, "optimizer": "SGD momentum, poly LR "
                 "with linear warm-up; no weight decay on norms, biases and scalars unless the schedule says so",
                 "bn": "plain BatchNorm per process (no SyncBN)" if d.active else "BatchNorm"}
-    environment = env.fingerprint(str(device), threads) if hasattr(env, "fingerprint") else env.environment()
     row = results.make_row("train", net.resolved.row_fields(), metrics, protocol=protocol,
-                           dataset=data_desc["name"], schedule=sched.name, seed=cfg.seed, environment_=environment)
+                           dataset=data_desc["name"], schedule=sched.name, seed=cfg.seed,
+                           environment_=env.fingerprint(str(device), threads))
     if d.main:
-        (folder / "row.json").write_text(json.dumps(row, indent=2, default=str))
-        results.append(out / "train.jsonl", [row])
-    return Run(row, folder, metrics)
+        atomic.write_json(folder / "row.json", row)
+    return Run(row, folder, metrics, main=d.main)

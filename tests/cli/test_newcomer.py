@@ -79,7 +79,7 @@ def test_unusable_out_refused_before_any_work(tmp_path, kind):
         message = "it is a file, not a folder"
     else:
         out = "/proc/nope"
-        message = "cannot create the results folder /proc/nope"
+        message = "cannot write results to /proc/nope"
     r = run("profile", "fast_scnn", "--out", out)
     assert message in one_line_error(r)  # the table was not printed first: the line is the whole output
     if kind == "file":

@@ -30,7 +30,7 @@ def test_synth_refuses_a_bad_out_in_one_line(tmp_path):
     target.write_text("x")
     r = run("data", "synth", "--out", str(target), "--n", "2")
     assert r.exit_code == 2
-    assert r.output.strip() == f"error: cannot write to {target}: it is a file, not a folder (pass a folder with --out)"
+    assert r.output.strip() == f"error: cannot write the dataset to {target}: it is a file, not a folder (pass a folder with --out)"
     r = run("data", "synth", "--out", str(tmp_path / "x"), "--res", "big")
     assert r.exit_code == 2 and r.output.strip().startswith("error: resolution 'big' is not HxW")
 

@@ -1,11 +1,12 @@
 """Synthetic result rows for the report tests: built with `arena.results.make_row` and written with
-`arena.results.append`, as the measuring commands write them, but with hand-chosen numbers."""
+`arena.store.Store.append`, as the measuring commands write them, but with hand-chosen numbers."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import arena
 from arena import results
+from arena.store import Store
 
 GPU = {"python": "3.11", "torch": "2.13.0", "cpu": "Test CPU", "cpus": 16, "device": "cuda:0",
        "device_name": "NVIDIA H200", "gpu": "NVIDIA H200", "threads": 16}
@@ -39,11 +40,7 @@ def train(spec: str, miou: float, seed: int, schedule="demo", dataset="synthetic
 
 
 def write(folder: Path, rows: list[dict]) -> Path:
-    by_kind: dict[str, list] = {}
-    for row in rows:
-        by_kind.setdefault(row["kind"], []).append(row)
-    for kind, group in by_kind.items():
-        results.append(Path(folder) / f"{kind}.jsonl", group)
+    Store(folder).append(rows)
     return Path(folder)
 
 

@@ -11,7 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from arena.cli import app
-from arena.studies import study as st
+from arena.studies.driver import run_study
+from arena.studies.spec import load
 from arena.studies.engines.local import LocalEngine
 
 ray = pytest.importorskip("ray")
@@ -34,9 +35,9 @@ def _rows(out: Path) -> dict[str, dict]:
 def test_smoke_study_on_ray_equals_the_local_engine(tmp_path, ray_instance):
     from arena.studies.engines.ray import RayEngine
 
-    s = st.load(EXPERIMENTS / "smoke.toml")
-    st.run_study(s, RayEngine(threads=1), tmp_path / "ray")
-    st.run_study(s, LocalEngine(threads=1), tmp_path / "local")
+    s = load(EXPERIMENTS / "smoke.toml")
+    run_study(s, RayEngine(threads=1), tmp_path / "ray")
+    run_study(s, LocalEngine(threads=1), tmp_path / "local")
     on_ray, local = _rows(tmp_path / "ray"), _rows(tmp_path / "local")
     assert on_ray.keys() == local.keys() and len(local) == 16
     for key, row in local.items():

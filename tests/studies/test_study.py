@@ -3,21 +3,25 @@ skip-done resume after an interrupted run (a killed worker), exactly one row per
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from arena.cli import app
-from arena.studies import study as st
+from arena.studies.driver import run_study
+from arena.studies.plan import expand
+from arena.studies.spec import from_dict, load
 from arena.studies.engines.local import LocalEngine
 
 EXPERIMENTS = Path(__file__).resolve().parents[2] / "experiments"
+KILL_HOOK = Path(__file__).resolve().parent / "kill_hook"
 
 
 def test_grid_expansion_against_a_hand_written_list():
-    s = st.load(EXPERIMENTS / "smoke.toml")
-    plan = st.expand(s)
+    s = load(EXPERIMENTS / "smoke.toml")
+    plan = expand(s)
     got = [(j.kind, j.specs, j.res, j.seed) for j in plan.jobs]
     r = (64, 128)
     want = [
@@ -37,8 +41,8 @@ def test_grid_expansion_against_a_hand_written_list():
 
 def test_every_shipped_study_file_is_valid():
     for path in sorted(EXPERIMENTS.glob("*.toml")):
-        s = st.load(path)
-        assert st.expand(s).jobs, path.name
+        s = load(path)
+        assert expand(s).jobs, path.name
 
 
 @pytest.mark.parametrize("text, message", [
@@ -79,19 +83,20 @@ def _rows(out: Path) -> list[dict]:
 @pytest.mark.slow
 def test_interrupted_by_a_killed_worker_then_resumed(tmp_path, monkeypatch):
     """A worker dies half-way (os._exit inside a job); the rerun runs only the missing jobs."""
-    s = st.load(EXPERIMENTS / "smoke.toml")
-    jobs = st.expand(s).jobs
+    s = load(EXPERIMENTS / "smoke.toml")
+    jobs = expand(s).jobs
     out = tmp_path / "out"
     victim = jobs[5].label  # a training job of fast_scnn
-    monkeypatch.setenv("ARENA_TEST_KILL_JOB", victim)
+    monkeypatch.setenv("ARENA_TEST_KILL_JOB", victim)  # read by kill_hook/sitecustomize.py in each worker
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(KILL_HOOK), os.environ.get("PYTHONPATH", "")]))
     with pytest.raises(Exception, match="a worker process died"):
-        st.run_study(s, LocalEngine(workers=2, threads=1), out)
+        run_study(s, LocalEngine(workers=2, threads=1), out)
     first = _rows(out)
     assert 0 < len(first) < 16
     monkeypatch.delenv("ARENA_TEST_KILL_JOB")
     ran = []
-    summary = st.run_study(s, LocalEngine(workers=1, threads=1), out,
-                           on_progress=lambda done, total, label: ran.append(label))
+    summary = run_study(s, LocalEngine(workers=1, threads=1), out,
+                        on_progress=lambda done, total, label: ran.append(label)).summary
     rows = _rows(out)
     keys = [r["job_key"] for r in rows]
     assert len(keys) == len(set(keys)) == 16  # exactly one row per job's row key
@@ -102,7 +107,7 @@ def test_interrupted_by_a_killed_worker_then_resumed(tmp_path, monkeypatch):
 
 
 def test_a_failed_job_is_recorded_and_retried_only_on_request(tmp_path, monkeypatch):
-    s = st.from_dict({"study": {"networks": ["fast_scnn"], "resolutions": ["64x128"], "kinds": ["profile"],
+    s = from_dict({"study": {"networks": ["fast_scnn"], "resolutions": ["64x128"], "kinds": ["profile"],
                                 "swaps": ["upsampler=nearest"]}}, source="t")
     out = tmp_path / "out"
     import arena.measure.profile as prof
@@ -115,12 +120,12 @@ def test_a_failed_job_is_recorded_and_retried_only_on_request(tmp_path, monkeypa
         return real(spec, *a, **k)
 
     monkeypatch.setattr(prof, "profile", flaky)
-    first = st.run_study(s, LocalEngine(), out)
+    first = run_study(s, LocalEngine(), out).summary
     assert first["rows_written"] == 1 and len(first["failed"]) == 1
-    again = st.run_study(s, LocalEngine(), out)
+    again = run_study(s, LocalEngine(), out).summary
     assert again["to_run"] == 0 and len(again["held_failed"]) == 1  # not retried unasked
     monkeypatch.setattr(prof, "profile", real)
-    retried = st.run_study(s, LocalEngine(), out, retry_failed=True)
+    retried = run_study(s, LocalEngine(), out, retry_failed=True).summary
     assert retried["to_run"] == 1 and retried["rows_written"] == 1 and not retried["failed"]
     assert len(_rows(out)) == 2
 

@@ -28,7 +28,9 @@ def test_smoke_run_lowers_the_loss_and_writes_a_row(tmp_path):
     run = train(TrainConfig(**SMOKE, iters=16, out=str(tmp_path)))
     losses = [e["loss"] for e in run.metrics["curve"]["loss"]]
     assert sum(losses[-2:]) / 2 < sum(losses[:2]) / 2, losses
-    row = json.loads((tmp_path / "train.jsonl").read_text())
+    row = run.row
+    assert not (tmp_path / "train.jsonl").exists()  # the library returns the row; its caller appends it
+    assert json.loads((run.folder / "row.json").read_text()) == json.loads(json.dumps(row, default=str))
     assert row["kind"] == "train" and row["schedule"] == "smoke" and row["seed"] == 0
     assert row["dataset"] == "synthetic" and "config" in row["protocol"]["data"]  # difficulty knobs recorded
     assert row["protocol"]["schedule"]["iters"] == 16 and 0 <= row["metrics"]["miou"] <= 1

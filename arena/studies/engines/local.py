@@ -38,7 +38,7 @@ class LocalEngine:
         return {"engine": self.name, "workers": self.workers, "threads_per_worker": self.threads}
 
     def run(self, jobs, on_rows: Callable, on_failure: Callable, on_progress: Callable | None = None) -> None:
-        from arena.studies.study import execute
+        from arena.studies.driver import execute
 
         jobs = [j if j.threads else _with_threads(j, self.threads) for j in jobs]
         if self.workers == 1:

@@ -59,7 +59,7 @@ class RayEngine:
         import dataclasses
 
         ray = require_ray()
-        from arena.studies.study import execute
+        from arena.studies.driver import execute
 
         started_here = not ray.is_initialized()
         if started_here:

@@ -1,0 +1,79 @@
+"""The checks every command shares: resolutions, positive counts, CPU count, writable folders.
+
+One place each, so that every --res, --crop, --out and --threads is refused with the same line
+(naming the value and the fix) before any work is done.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from arena.errors import ArenaError
+
+
+def parse_res(text: str) -> tuple[int, int]:
+    """`512x1024` -> (512, 1024): height then width; one ArenaError line for anything else."""
+    try:
+        h, w = (int(v) for v in str(text).lower().replace("*", "x").split("x"))
+    except ValueError:
+        raise ArenaError(f"resolution {text!r} is not HxW: write it like 512x1024 (height x width)") from None
+    if h <= 0 or w <= 0:
+        raise ArenaError(f"resolution {text!r} must be positive on both sides, like 512x1024")
+    return h, w
+
+
+def positive(value, option: str, minimum: int = 1):
+    """`value` when it is an integer >= minimum (None passes: an unset option); else one line naming `option`."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ArenaError(f"{option} must be an integer >= {minimum}, got {value!r}")
+    return value
+
+
+def cpu_count() -> int:
+    """CPUs this process may run on (its affinity mask, which containers and taskset narrow)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def writable_folder(path: str | os.PathLike, what: str = "results", create: bool = True) -> Path:
+    """An output folder for `what` ("results", "the plot", "the dataset"), refused up front when unusable.
+
+    With `create=False` nothing is made yet: the folder, or its nearest existing parent, is probed
+    (a real temporary folder made and removed: permission bits say nothing to root, nor of
+    read-only mounts), so a run that fails later leaves no empty folder behind.
+    """
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise ArenaError(f"cannot write {what} to {path}: it is a file, not a folder (pass a folder with --out)")
+    probe_in = next((q for q in [path, *path.absolute().parents] if q.exists()), None) if not create else path
+    try:
+        if create:
+            path.mkdir(parents=True, exist_ok=True)
+        if probe_in is None or not probe_in.is_dir():
+            raise NotADirectoryError(f"{probe_in} is not a folder")
+        os.rmdir(tempfile.mkdtemp(dir=probe_in, prefix=".arena-probe-"))
+    except OSError as e:
+        raise ArenaError(f"cannot write {what} to {path}: {e.strerror or e} (pass a writable folder with --out)") \
+            from None
+    return path
+
+
+def writable_file(path: str | os.PathLike, what: str, suffix: str | None = None, option: str = "--out") -> Path:
+    """An output file whose folder exists (or is created) and is writable; refused up front otherwise."""
+    path = Path(path)
+    if suffix and path.suffix.lower() != suffix:
+        raise ArenaError(f"{option} {path} must end in {suffix} (pass {option} NAME{suffix})")
+    if path.is_dir():
+        raise ArenaError(f"cannot write {what} to {path}: it is a folder (pass a file name with {option})")
+    folder = path.parent if str(path.parent) else Path(".")
+    if folder.exists() and not folder.is_dir():
+        raise ArenaError(f"cannot write {what} to {path}: {folder} is a file, not a folder (pass another {option})")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        os.rmdir(tempfile.mkdtemp(dir=folder, prefix=".arena-probe-"))
+    except OSError as e:
+        raise ArenaError(f"cannot write {what} to {path}: {e.strerror or e} (pass a writable path with {option})") \
+            from None
+    return path

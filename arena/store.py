@@ -1,0 +1,156 @@
+"""The results store: one folder of JSONL rows, and the one owner of reading and writing them.
+
+Rows are written only through `Store.append` (by the CLI commands and the study driver; measuring
+functions return rows and never write), one file per kind (`profile.jsonl`, `bench.jsonl`,
+`train.jsonl`), and read through `Store.records` / `Store.rows`, every `*.jsonl` under the folder
+(sub-folders too) but the failure log. Failed study jobs go to `failures.jsonl`, owned here as well.
+
+Atomic append, chosen over write-temp-then-`os.replace`: each row is serialised first, then
+written with ONE `os.write` on a file opened with `O_APPEND`, then `fsync`ed. With `O_APPEND` the
+kernel moves to the end and writes in one step, so concurrent writers never overwrite each other,
+and the cost stays O(row) instead of rewriting the whole file per row. A crash can at worst leave
+one truncated last line: reading skips a damaged line with a warning naming file:line, and the next
+append starts on a fresh line, so no complete row is ever lost.
+
+Reruns: when several rows answer the same question (a key of columns), `latest` keeps the one
+written last: the greatest `time` (ISO UTC), ties broken by read order (files in sorted path
+order, lines in file order), the later winning.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import warnings
+from pathlib import Path
+from typing import Any, Iterable
+
+from arena import results
+
+FAILURES = "failures.jsonl"
+
+
+class Store:
+    """A results folder (`--out DIR`, default ./results). Nothing is created until rows are appended."""
+
+    def __init__(self, folder: str | os.PathLike):
+        self.folder = Path(folder)
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.folder)!r})"
+
+    # -- writing ------------------------------------------------------------------------------------
+    def check_writable(self) -> "Store":
+        """Refuse an unusable folder before any work (probed, not created)."""
+        from arena.checks import writable_folder
+
+        writable_folder(self.folder, "results", create=False)
+        return self
+
+    def append(self, rows: Iterable[dict[str, Any]]) -> list[Path]:
+        """Append complete rows (results.make_row), each to `<kind>.jsonl`; returns the files written."""
+        by_kind: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            by_kind.setdefault(row.get("kind"), []).append(row)
+        return [_append_lines(self.folder / f"{kind}.jsonl", [results.serialise(r) for r in group])
+                for kind, group in by_kind.items()]
+
+    # -- reading ------------------------------------------------------------------------------------
+    def files(self) -> list[Path]:
+        if self.folder.is_file():
+            return [self.folder]
+        if not self.folder.is_dir():
+            return []
+        return [p for p in sorted(self.folder.rglob("*.jsonl")) if p.name != FAILURES]
+
+    def records(self, kind: str | None = None, *, quiet: bool = False) -> list[dict[str, Any]]:
+        """Every row as a dict, in read order; damaged lines skipped with a warning (none if `quiet`)."""
+        with warnings.catch_warnings():
+            if quiet:
+                warnings.simplefilter("ignore")
+            rows = [r for f in self.files() for r in results.read_rows(f)]
+        return [r for r in rows if kind is None or r.get("kind") == kind]
+
+    def rows(self, kind: str | None = None, **filters):
+        """The rows as a DataFrame, nested dicts flattened with dots (`metrics.macs`, `setting.id`);
+        `overrides` and `swaps` stay dicts. `filters` keep rows whose column equals the value."""
+        frame = results.to_frame(self.records(kind))
+        for column, value in filters.items():
+            if column not in frame:
+                return frame.iloc[0:0]
+            frame = frame[frame[column] == value]
+        return frame
+
+    def done(self, *, rerun_stale: bool = False) -> set[str]:
+        """Job keys of the rows present; rows made by another arena version or commit count unless
+        `rerun_stale` (then they are run again)."""
+        from arena import __version__, env
+
+        commit = env.git_commit()
+        return {r["job_key"] for r in self.records(quiet=True) if r.get("job_key")
+                and not (rerun_stale and (r.get("git_commit") != commit or r.get("arena_version") != __version__))}
+
+    # -- failures -----------------------------------------------------------------------------------
+    def failures(self) -> dict[str, str]:
+        """Job key -> the error of its last failure."""
+        path = self.folder / FAILURES
+        if not path.is_file():
+            return {}
+        out = {}
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            for key in record.get("keys", []):
+                out[key] = record.get("error", "")
+        return out
+
+    def record_failure(self, job: dict[str, Any], keys: list[str], error: str) -> None:
+        line = json.dumps({"job": job, "keys": keys, "error": error,
+                           "time": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}, default=str)
+        _append_lines(self.folder / FAILURES, [line])
+
+    def clear_failures(self, keys: set[str]) -> None:
+        """Forget the failures of jobs being retried (they get a new record if they fail again)."""
+        from arena import atomic
+
+        path = self.folder / FAILURES
+        if not path.is_file():
+            return
+        kept = [line for line in path.read_text(encoding="utf-8").splitlines()
+                if line.strip() and not set(json.loads(line).get("keys", [])) & keys]
+        atomic.write_text(path, "".join(line + "\n" for line in kept))
+
+
+def latest(frame, keys):
+    """The last-written row of each key (module docstring: greatest `time`, then read order)."""
+    if "time" in frame:
+        frame = frame.sort_values("time", kind="stable")
+    return frame.drop_duplicates(list(keys), keep="last")
+
+
+def _append_lines(path: Path, lines: list[str]) -> Path:
+    """One atomic `os.write` per line on an O_APPEND file (module docstring)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        needs_newline = _ends_without_newline(path)
+        for line in lines:
+            data = line.rstrip("\n") + "\n"
+            if needs_newline:  # a crash left a truncated line: never glue a good row onto it
+                data, needs_newline = "\n" + data, False
+            os.write(fd, data.encode())
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+    return path
+
+
+def _ends_without_newline(path: Path) -> bool:
+    size = path.stat().st_size
+    if size == 0:
+        return False
+    with open(path, "rb") as f:
+        f.seek(size - 1)
+        return f.read(1) != b"\n"

@@ -1,0 +1,135 @@
+"""A study's plan: the jobs its grid expands into, their keys, and what they would cost.
+
+A job is plain data (picklable, JSON-able): what to measure (profile, bench or train), on which
+spec, with which protocol. Its key is what decides whether it must still run: a row already in the
+results store with the same key is never run again, so an interrupted study (Ctrl-C, a killed
+worker, a crashed job) is finished by running it again.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from arena.studies.spec import Study, StudyError
+
+
+@dataclass(frozen=True)
+class Job:
+    """One unit of work. `specs` holds one spec, or several timed together (bench: interleaved)."""
+
+    kind: str
+    specs: tuple[str, ...]
+    res: tuple[int, int] | None = None
+    seed: int | None = None
+    train: dict[str, Any] = field(default_factory=dict)
+    bench: dict[str, Any] = field(default_factory=dict)
+    threads: int | None = None
+    study: str = ""
+
+    def keys(self) -> list[str]:
+        """One key per row the job writes: spec, kind, dataset, schedule, seed and protocol."""
+        return [row_key(self.kind, spec, self._protocol()) for spec in self.specs]
+
+    def _protocol(self) -> dict[str, Any]:
+        if self.kind == "profile":
+            return {"res": list(self.res)}
+        if self.kind == "bench":  # rows timed together are paired by round: the peers are part of the key
+            return {"res": list(self.res), **self.bench, "timed_with": sorted(self.specs)}
+        return {"seed": self.seed, **self.train}
+
+    @property
+    def label(self) -> str:
+        what = " vs ".join(self.specs)
+        where = f" @ {self.res[0]}x{self.res[1]}" if self.res else ""
+        seed = f" seed {self.seed}" if self.seed is not None else ""
+        return f"{self.kind} {what}{where}{seed}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def row_key(kind: str, spec: str, protocol: dict[str, Any]) -> str:
+    text = json.dumps({"kind": kind, "spec": spec, "protocol": protocol}, sort_keys=True, default=str)
+    return hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+@dataclass
+class Plan:
+    """The expanded grid: jobs to run, and the cells that do not apply (network, swap, reason)."""
+
+    jobs: list[Job]
+    not_applicable: list[tuple[str, str, str]]
+    specs: dict[tuple[str, str], str]  # (network, swap) -> canonical spec
+
+
+def expand(study: Study) -> Plan:
+    """Every (network, swap) that builds, times every kind, resolution and seed; n/a cells reported.
+
+    A swap that applies to no network at all is an error up front, with each network's reason.
+    """
+    from arena.api import resolve
+    from arena.dsl.errors import DSLError, NotApplicable
+
+    specs: dict[tuple[str, str], str] = {}
+    not_applicable: list[tuple[str, str, str]] = []
+    for swap in study.swaps:
+        reasons = []
+        for net in study.networks:
+            try:
+                spec = _check_builds(net, swap) if swap else resolve(net).canonical
+                specs[(net, swap)] = spec
+            except NotApplicable as e:
+                not_applicable.append((net, swap, str(e)))
+                reasons.append(f"{net}: {e}")
+            except DSLError as e:
+                raise StudyError(f"swap {swap!r}: {e}") from None
+        if swap and not any(s == swap for _, s in specs):
+            raise StudyError(f"swap {swap!r} applies to none of the networks: {'; '.join(reasons)}")
+    jobs: list[Job] = []
+    bench = dict(study.bench)
+    for net in study.networks:
+        mine = [specs[(net, s)] for s in study.swaps if (net, s) in specs]
+        if not mine:
+            continue
+        for res in study.resolutions:
+            if "profile" in study.kinds:
+                jobs += [Job("profile", (spec,), res, study=study.name) for spec in mine]
+            if "bench" in study.kinds:
+                jobs.append(Job("bench", tuple(mine), res, bench=bench, study=study.name))
+        if "train" in study.kinds:
+            for seed in study.seeds:
+                jobs += [Job("train", (spec,), None, seed, dict(study.train), study=study.name)
+                         for spec in mine]
+    return Plan(jobs, not_applicable, specs)
+
+
+def _check_builds(net: str, swap: str) -> str:
+    """The canonical spec of `net` with `swap`, built on meta tensors; NotApplicable when it cannot fit."""
+    from arena.api import build
+
+    return build(net, [swap], device="meta").canonical
+
+
+def estimate_seconds(job: Job) -> float:
+    """A rough cost for `--dry-run`, from the MACs of the networks on this kind of CPU (~20 GMAC/s)."""
+    from arena.measure.profile import profile
+
+    rate = 20e9
+    if job.kind == "profile":
+        return 1.0
+    if job.kind == "bench":
+        macs = sum(profile(s, job.res)["macs"] for s in job.specs)
+        iters = job.bench.get("iters", 20) + 10
+        return macs * iters / rate
+    from arena.train.schedules import schedule_for
+
+    s = schedule_for(job.train.get("schedule", "short"), None) if job.train.get("schedule") != "paper" else None
+    if s is None:
+        return float("nan")
+    iters = job.train.get("iters") or s.iters
+    crop = s.crop
+    macs = profile(job.specs[0], crop)["macs"]
+    return 3 * macs * s.batch * iters / rate

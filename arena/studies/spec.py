@@ -1,0 +1,158 @@
+"""Study files (TOML): the schema of a grid of networks x swaps x seeds x resolutions x schedule,
+and its validation into a `Study` (every mistake one line naming the file, key and line).
+
+`plan.py` expands a Study into jobs; `driver.py` runs them.
+
+    [study]
+    name = "upsamplers"
+    networks = ["fast_scnn", "sgcpnet", "fanet18"]     # or "families" (one variant of each published network)
+    swaps = ["upsampler=gai", "upsampler=carafe"]      # each against the base network
+    seeds = [0, 1, 2]
+    resolutions = ["512x1024"]
+    kinds = ["profile", "bench", "train"]
+    [train]
+    schedule = "demo"
+    [bench]
+    iters = 20
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from arena.errors import ArenaError
+
+KINDS = ("profile", "bench", "train")
+STUDY_KEYS = {"name": str, "description": str, "networks": (list, str), "swaps": list, "include_base": bool,
+              "seeds": (list, int), "resolutions": list, "kinds": list}
+TRAIN_KEYS = {"schedule": str, "data": str, "iters": int, "batch": int, "crop": str, "device": str, "workers": int}
+BENCH_KEYS = {"device": str, "iters": int, "dtype": str, "batch": int, "channels_last": bool, "fuse_bn": bool,
+              "compile": str, "cuda_graphs": bool, "backend": str, "warmup_max": int}
+SECTIONS = {"study": STUDY_KEYS, "train": TRAIN_KEYS, "bench": BENCH_KEYS}
+
+
+class StudyError(ArenaError):
+    """A study file that cannot be run as written; the message names the file, key and line."""
+
+
+@dataclass(frozen=True)
+class Study:
+    name: str
+    networks: tuple[str, ...]
+    swaps: tuple[str, ...]  # "" is the base network
+    seeds: tuple[int, ...]
+    resolutions: tuple[tuple[int, int], ...]
+    kinds: tuple[str, ...]
+    train: dict[str, Any] = field(default_factory=dict)
+    bench: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+    source: str = ""
+
+
+# -- reading a study file -------------------------------------------------------------------------
+def _line_of(text: str, section: str, key: str | None) -> int:
+    """The line of `key` inside `[section]` (or of the section header), for error messages."""
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if re.match(rf"\s*\[\s*{re.escape(section)}\s*\]", line)), None)
+    if start is None:
+        return 0
+    if key is None:
+        return start + 1
+    for i in range(start + 1, len(lines)):
+        if re.match(r"\s*\[", lines[i]):
+            break
+        if re.match(rf"\s*{re.escape(key)}\s*=", lines[i]):
+            return i + 1
+    return start + 1
+
+
+def load(path: str | Path) -> Study:
+    """Read and validate a study file; every mistake is one StudyError naming the key and line."""
+    import tomllib
+
+    path = Path(path)
+    if not path.is_file():
+        raise StudyError(f"no such study file: {path} (see experiments/README.md for the shipped ones)")
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise StudyError(f"{path}: not valid TOML: {e}") from None
+    return from_dict(data, str(path), text)
+
+
+def from_dict(data: dict[str, Any], source: str = "<study>", text: str = "") -> Study:
+    """Validate parsed TOML (or a dict built by `arena ablate`) into a Study."""
+    from arena.checks import parse_res
+
+    def fail(section: str, key: str | None, message: str) -> StudyError:
+        line = _line_of(text, section, key) if text else 0
+        where = f"{source}:{line}" if line else source
+        name = f"[{section}] {key}" if key else f"[{section}]"
+        return StudyError(f"{where}: {name}: {message}")
+
+    for section in data:
+        if section not in SECTIONS:
+            raise fail(section, None, f"unknown section (sections are {', '.join(f'[{s}]' for s in SECTIONS)})")
+    for section, keys in SECTIONS.items():
+        for key, value in data.get(section, {}).items():
+            if key not in keys:
+                from blocks.registry import did_you_mean
+
+                raise fail(section, key, f"unknown key ({did_you_mean(key, keys, 2)}keys are {', '.join(keys)})")
+            expected = keys[key] if isinstance(keys[key], tuple) else (keys[key],)
+            if not isinstance(value, expected) or (isinstance(value, bool) and bool not in expected):
+                raise fail(section, key, f"{value!r} must be {' or '.join(t.__name__ for t in expected)}")
+    s = data.get("study")
+    if s is None:
+        raise StudyError(f"{source}: no [study] section (a study names its networks, swaps and seeds there)")
+    from arena.networks import REPRESENTATIVES
+
+    nets = s.get("networks", "families")
+    if isinstance(nets, str):
+        if nets not in ("families", "all"):
+            raise fail("study", "networks", f"{nets!r}: write a list of networks, \"families\" or \"all\"")
+        from arena.networks import PUBLISHED
+
+        nets = list(REPRESENTATIVES if nets == "families" else PUBLISHED)
+    for net in nets:
+        if not isinstance(net, str):
+            raise fail("study", "networks", f"{net!r} is not a network name")
+        try:
+            from arena.api import resolve
+
+            resolve(net)
+        except ArenaError as e:
+            raise fail("study", "networks", str(e)) from None
+    swaps = [str(x).strip() for x in s.get("swaps", [])]
+    variants = ([""] if s.get("include_base", True) else []) + [x for x in swaps if x not in ("", "none", "base")]
+    if not variants:
+        raise fail("study", "swaps", "nothing to run: give swaps or keep include_base = true")
+    seeds = s.get("seeds", [0])
+    seeds = list(range(seeds)) if isinstance(seeds, int) else seeds
+    if not seeds or any(isinstance(x, bool) or not isinstance(x, int) or x < 0 for x in seeds):
+        raise fail("study", "seeds", f"{s.get('seeds')!r}: a list of seeds >= 0, or a count >= 1")
+    try:
+        resolutions = tuple(parse_res(r) for r in s.get("resolutions", ["512x1024"]))
+    except ArenaError as e:
+        raise fail("study", "resolutions", str(e)) from None
+    kinds = tuple(s.get("kinds", KINDS))
+    bad = [k for k in kinds if k not in KINDS]
+    if bad:
+        raise fail("study", "kinds", f"unknown kind {bad[0]!r} (kinds are {', '.join(KINDS)})")
+    train = dict(data.get("train", {}))
+    train.setdefault("schedule", "short")
+    train.setdefault("data", "synthetic")
+    from arena.train.schedules import SCHEDULES
+
+    if train["schedule"] not in SCHEDULES and train["schedule"] != "paper":
+        raise fail("train", "schedule", f"unknown schedule {train['schedule']!r} "
+                                        f"(choose from {', '.join([*SCHEDULES, 'paper'])})")
+    study = Study(name=s.get("name", Path(source).stem), networks=tuple(nets), swaps=tuple(variants),
+                  seeds=tuple(seeds), resolutions=resolutions, kinds=kinds, train=train,
+                  bench=dict(data.get("bench", {})), description=s.get("description", ""), source=source)
+    return study
+
+
