@@ -94,7 +94,7 @@ def test_knobs_change_the_pictures_not_the_layout():
 def test_config_is_frozen_recorded_and_checked():
     cfg = parse_knobs("noise=0.08, clutter=2")
     assert cfg.asdict() == {"texture_overlap": 0.8, "noise": 0.08, "blur": 0.6, "clutter": 2.0, "lighting": 0.35,
-                            "version": 1}
+                            "version": 2}
     with pytest.raises(Exception):
         cfg.noise = 0.1
     with pytest.raises(ArenaError, match=r"noise=2 is out of range: use a number in \[0, 0.5\]"):

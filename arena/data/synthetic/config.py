@@ -11,7 +11,7 @@ from typing import Any
 
 from arena.errors import ArenaError
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2   # 2: the blur is a centred 3x3 box (1: a 2x2 box that shifted the image)
 
 
 @dataclass(frozen=True)
@@ -22,8 +22,8 @@ class SynthConfig:
         walls concrete, terrain yellow-green); 1 draws road/sidewalk, building/wall and
         vegetation/terrain from one shared distribution each, so only layout tells them apart.
     noise: sensor noise, its largest standard deviation as a fraction of the 0..255 range (per
-        scene a uniform fraction of it).
-    blur: 0..1, the largest per-scene mix of a box blur into the image (`photometric.blur`).
+        scene a uniform 30-100 % of it).
+    blur: 0..1, the largest per-scene mix of a centred 3x3 box blur into the image (`photometric.blur`).
     clutter: multiplies the expected number of every kind of object (0 leaves the empty street).
     lighting: 0..1, the half-range of the per-scene gain (1 +- lighting), also scales the tint and
         the strength of cast shadows.
