@@ -59,9 +59,9 @@ def test_object_sizes_follow_a_power_law():
     sizes holds about half the objects of the octave below it."""
     from arena.data.synthetic import layout
 
-    depths = np.array([o["z"] for i in range(300)
-                       for o in layout(np.random.default_rng(np.random.SeedSequence([0, i, 0])), SynthConfig())["objects"]
-                       if o["kind"] in ("car", "person", "pole")])
+    depths = np.array([o.z for i in range(300)
+                       for o in layout(np.random.default_rng(np.random.SeedSequence([0, i, 0])), SynthConfig()).objects
+                       if o.kind in ("car", "person", "pole")])
     size = 1 / depths
     octaves = [((size >= a) & (size < 2 * a)).sum() for a in (1 / 40, 1 / 20, 1 / 10)]
     assert all(1.5 < octaves[i] / octaves[i + 1] < 2.7 for i in range(2)), octaves
@@ -94,7 +94,7 @@ def test_knobs_change_the_pictures_not_the_layout():
 def test_config_is_frozen_recorded_and_checked():
     cfg = parse_knobs("noise=0.08, clutter=2")
     assert cfg.asdict() == {"texture_overlap": 0.8, "noise": 0.08, "blur": 0.6, "clutter": 2.0, "lighting": 0.35,
-                            "version": 1}
+                            "version": 2}
     with pytest.raises(Exception):
         cfg.noise = 0.1
     with pytest.raises(ArenaError, match=r"noise=2 is out of range: use a number in \[0, 0.5\]"):
