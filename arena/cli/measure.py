@@ -36,6 +36,7 @@ def profile(
     import json
 
     from arena.checks import parse_res
+    from arena.networks import PUBLISHED
     from arena.store import Store
     from arena.cli import render
     from arena.measure import profile as prof
@@ -43,7 +44,7 @@ def profile(
     console = render.console()
     with user_errors():
         if specs == ["all"]:
-            specs = list(prof.PUBLISHED)
+            specs = list(PUBLISHED)
         resolutions = [parse_res(r) for r in (res or ["512x1024"])]
         prof.check_classes(classes)
         if max_memory is not None and max_memory <= 0:
@@ -133,9 +134,9 @@ def bench(
     import json
 
     from arena.checks import parse_res
+    from arena.networks import PUBLISHED
     from arena.cli import render
     from arena.measure import bench as bench_lib
-    from arena.measure import profile as prof
     from arena.store import Store
 
     console = render.console()
@@ -159,7 +160,7 @@ def bench(
         if not specs:
             raise bench_lib.BenchError("name at least one network (or 'all'), e.g. arena bench fast_scnn")
         if specs == ["all"]:
-            specs = list(prof.PUBLISHED)
+            specs = list(PUBLISHED)
         resolutions = [parse_res(r) for r in (res or ["512x1024"])]
         bench_lib.check_protocol(protocol)
         store = None if no_save else Store(out).check_writable()  # refused before any work

@@ -17,7 +17,6 @@ from typing import Any
 
 from arena.dsl.ir import ROLES
 from arena.errors import ArenaError
-from arena.networks import PUBLISHED  # noqa: F401  (`arena profile all`)
 
 DISAGREEMENT = 0.02  # relative difference per node above which a cross-check is flagged
 CROSS_CHECKS = ("fvcore", "ptflops")
