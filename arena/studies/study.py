@@ -96,6 +96,12 @@ class Job:
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
+    @property
+    def needs_gpu(self) -> bool:
+        """A bench or training job on a CUDA device (engines never run two of them on one GPU at once)."""
+        options = self.bench if self.kind == "bench" else self.train if self.kind == "train" else {}
+        return str(options.get("device", "cpu")).startswith("cuda")
+
 
 def row_key(kind: str, spec: str, protocol: dict[str, Any]) -> str:
     text = json.dumps({"kind": kind, "spec": spec, "protocol": protocol}, sort_keys=True, default=str)
@@ -339,12 +345,19 @@ def clear_failures(out: str | Path, keys: set[str]) -> None:
 
 
 # -- running one job (in any process) --------------------------------------------------------------
-def execute(job: Job | dict[str, Any]) -> list[dict[str, Any]]:
-    """Run one job and return its rows (the driver writes them). Threads are set explicitly first."""
+def execute(job: Job | dict[str, Any], device: str | None = None) -> list[dict[str, Any]]:
+    """Run one job and return its rows (the driver writes them). Threads are set explicitly first.
+
+    `device` runs the job there instead of on the device it names (a Ray task sees only the GPU Ray
+    gave it, as cuda:0); its rows keep the job's keys and record the device that ran."""
     import torch
 
     if isinstance(job, dict):
         job = Job(**{**job, "specs": tuple(job["specs"]), "res": tuple(job["res"]) if job.get("res") else None})
+    keys = job.keys()
+    if device is not None and job.needs_gpu:
+        job = dataclasses.replace(job, bench={**job.bench, "device": device} if job.bench else {},
+                                  train={**job.train, "device": device} if job.train else {})
     _fault_injection(job)
     if job.threads:
         torch.set_num_threads(job.threads)
@@ -373,7 +386,7 @@ def execute(job: Job | dict[str, Any]) -> list[dict[str, Any]]:
         rows[0]["metrics"].pop("run_dir", None)  # the scratch folder is gone; the row is the record
     else:
         raise StudyError(f"unknown job kind {job.kind!r}")
-    for row, key in zip(rows, job.keys()):
+    for row, key in zip(rows, keys):
         row["job_key"], row["study"] = key, job.study
         row["protocol"]["job_threads"] = job.threads
         if job.kind == "bench":
