@@ -178,6 +178,7 @@ def test_by_node_reports_times_macs_and_roofline_bounds():
     assert sum(r["share"] for r in d["nodes"]) == pytest.approx(1.0)
 
 
+@pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_gpu_events_cuda_graphs_and_fp16():
     cases = [Case("fast_scnn", (256, 512), Protocol(device="cuda", iters=10)),

@@ -132,6 +132,7 @@ def test_gpu_peaks_from_the_table_without_measuring(monkeypatch):
     assert p["source"].startswith("table: NVIDIA H200") and "datasheet" in p["source"]
 
 
+@pytest.mark.gpu
 @pytest.mark.skipif(not __import__("torch").cuda.is_available(), reason="needs a CUDA GPU")
 def test_gpu_quick_calibration():
     r = cal.calibrate("cuda", ("fp32",), quick=True)
