@@ -55,7 +55,7 @@ def main() -> None:
             (f" (export {setup['export_s']:.0f} s)" if "export_s" in setup else "")
         p10, p90 = bench.percentile(ratios, 10), bench.percentile(ratios, 90)
         print(f"{net:<10} {eager['median_ms']:>9.1f} " + " ".join(f"{r['metrics']['median_ms']:>13.1f} ms" for r in cands)
-              + f"  {best['case'].label:<16} {speedup:>5.2f}x [{p10:.2f}, {p90:.2f}]{'':<6} {answer}{extra}")
+              + f"  {best['label']:<16} {speedup:>5.2f}x [{p10:.2f}, {p90:.2f}]{'':<6} {answer}{extra}")
     geo = math.exp(sum(math.log(s) for s in speedups) / len(speedups))
     print(f"geometric mean speed-up {geo:.2f}x (target 1.5x); minimum {min(speedups):.2f}x (target 1.3x)")
 

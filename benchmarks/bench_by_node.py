@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 
 from arena.measure import bench
-from arena.measure.by_node import time_nodes
 
 
 def main() -> None:
@@ -23,11 +22,8 @@ def main() -> None:
     h, w = (int(v) for v in args.res.split("x"))
     protocol = bench.Protocol(threads=args.threads, iters=10, warmup_min=3, warmup_max=15, warmup_window=3)
     for net in args.nets.split(","):
-        (result,) = bench.bench([bench.Case(net, (h, w), protocol)])
-        import torch
-
-        torch.set_num_threads(args.threads)
-        d = time_nodes(result["case"], result["metrics"]["median_ms"], iters=10)
+        (result,) = bench.bench([bench.Case(net, (h, w), protocol)], by_node=True, node_iters=10)
+        d = result["metrics"]["by_node"]
         print(f"{net} @ {h}x{w}: end to end {d['end_to_end_ms']:.1f} ms, sum of nodes {d['sum_of_nodes_ms']:.1f} ms, "
               f"gap {d['gap_ms']:+.1f} ms; peaks {d['peaks']['flops'] / 1e9:.1f} GFLOP/s, "
               f"{d['peaks']['bandwidth'] / 1e9:.1f} GB/s ({d['peaks']['source']})")

@@ -31,9 +31,9 @@ def main() -> None:
           f"timed: {row['protocol']['timed_region']}; warm-up: {row['protocol']['warmup_rule']}")
     print(f"{'variant':<10} {'median ms':>10} {'p10':>9} {'p90':>9} {'FPS':>7}  warm-up")
     for r in results:
-        m, c = r["metrics"], r["case"]
+        m = r["metrics"]
         wu = m["setup"]["warmup"]
-        print(f"{c.spec:<10} {m['median_ms']:>10.1f} {m['p10_ms']:>9.1f} {m['p90_ms']:>9.1f} {m['fps']:>7.2f}  "
+        print(f"{r['spec']:<10} {m['median_ms']:>10.1f} {m['p10_ms']:>9.1f} {m['p90_ms']:>9.1f} {m['fps']:>7.2f}  "
               f"{wu['iterations']} ({'settled' if wu['settled'] else 'ceiling'})")
 
 

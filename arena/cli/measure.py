@@ -146,11 +146,11 @@ def bench(
                                       threads=threads, batch=batch, include_resize=not exclude_resize,
                                       include_argmax=include_argmax, iters=iters, backend=backend)
         if calibrate:
-            from arena.measure import roofline
+            from arena.measure.calibrate import calibrate as measure_peaks
 
             bench_lib.check_protocol(protocol)
             with render.progress("calibrating"):
-                peaks = roofline.calibrate(device, threads=threads)
+                peaks = measure_peaks(device, threads=threads)
             if json_out:
                 render.print_json(peaks)
             else:
@@ -166,13 +166,7 @@ def bench(
         store = None if no_save else Store(out).check_writable()  # refused before any work
         cases = [bench_lib.Case(spec, r, protocol) for spec in specs for r in resolutions]
         with render.progress("bench") as step:
-            outcome = bench_lib.bench(cases, on_step=step)
-            if by_node:
-                from arena.measure.by_node import time_nodes
-
-                for item in outcome:
-                    step(f"by node: {item['case'].label}")
-                    item["metrics"]["by_node"] = time_nodes(item["case"], item["metrics"]["median_ms"])
+            outcome = bench_lib.bench(cases, on_step=step, by_node=by_node)
         rows = [bench_lib.to_row(item) for item in outcome]
         if json_out:
             for row in rows:

@@ -32,6 +32,9 @@ def train(
     out: Annotated[str, typer.Option("--out", metavar="DIR", show_default=False, help="Rows go to DIR/train.jsonl, "
                                      "run folders to DIR/runs/ (default: ./results).")] = "results",
     swap: SwapOpt = None,
+    deterministic: Annotated[bool, typer.Option("--deterministic", help="Deterministic algorithms, cuDNN and "
+                                                "cuBLAS: a GPU resume is then bit-exact unless the row lists "
+                                                "kernels without a deterministic version.")] = False,
 ):
     """Train on a short schedule; writes checkpoints, a run folder and a train row (mIoU, curve, speed)."""
     from arena.cli import render
@@ -49,7 +52,7 @@ def train(
         cfg = TrainConfig(spec=spec, data=data, schedule=schedule, iters=iters, batch=batch,
                           crop=parse_res(crop) if crop else None, seed=seed, device=device, amp=amp,
                           workers=workers, threads=threads, clip_grad=clip_grad, pretrained=pretrained,
-                          resume=resume, out=out, swaps=tuple(swap or ()))
+                          resume=resume, out=out, swaps=tuple(swap or ()), deterministic=deterministic)
         with render.training_progress() as on_log:
             run = run_training(cfg, on_log=on_log)
         if run.main:

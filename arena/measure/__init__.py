@@ -1,3 +1,4 @@
 """Measuring one network under a protocol: parameters and MACs (profile, counters), the official
-figures (verify), latency (bench, by_node, fuse, roofline, onnx_backend, export). Each returns plain
-data; the CLI renders it."""
+figures (verify), latency (timing, protocol, prepare, bench, by_node, fuse, onnx_backend, export),
+and the roofline (peaks: datasheets, calibrate, peaks_cache; roofline). Each returns plain data;
+the CLI renders it."""

@@ -5,6 +5,8 @@ times and the end-to-end time differ (per-node timing pays each node's launch an
 its own; the end-to-end pass overlaps and reuses). The gap is a finding, never hidden by printing
 one figure for the other. Nodes are timed eagerly on the model as timed (folded, cast, laid out),
 even when the end-to-end figure is compiled or replayed: compiled code has no node boundaries.
+Inputs are captured and nodes timed under the same context (inference mode, math mode, autocast),
+so a node sees the dtypes it saw in the forward pass.
 
 Bytes moved per node: its inputs, its outputs and its parameters, once each, at the timed dtype: a
 lower bound on traffic (DESIGN.md §6), so the roofline bound max(2 x MACs / peak FLOP/s,
@@ -16,7 +18,8 @@ import dataclasses
 import statistics
 from typing import Any
 
-from arena.measure.bench import Case, time_call
+from arena.measure.prepare import PreparedCase, call_context, forward_fn
+from arena.measure.timing import Sink, time_call
 
 
 def _nbytes(values) -> int:
@@ -31,21 +34,22 @@ def _nbytes(values) -> int:
     return total
 
 
-def capture_inputs(case: Case) -> tuple[dict[str, tuple], Any]:
+def capture_inputs(case: PreparedCase) -> tuple[dict[str, tuple], Any]:
     """Each inference node's real inputs from one forward pass of the timed model, and the native logits."""
     import torch
 
-    from arena.measure.bench import _forward, _torch_dtype
-
     model, p = case.model, case.protocol
+    if model is None:
+        from arena.measure.protocol import BenchError
+
+        raise BenchError("--by-node times the eager model's nodes: use it with --backend eager")
     inputs: dict[str, tuple] = {}
     hooks = [model.nodes[n.name].register_forward_pre_hook(lambda m, args, k=n.name: inputs.setdefault(k, args))
              for n in model.inference_plan]
     saved = model.resize_output
     model.resize_output = False
     try:
-        native = _forward(model, dataclasses.replace(p, include_argmax=False), torch.device(p.device),
-                          _torch_dtype(p))(case.x)
+        native = forward_fn(model, dataclasses.replace(p, include_argmax=False), torch.device(p.device).type)(case.x)
     finally:
         model.resize_output = saved
         for h in hooks:
@@ -53,21 +57,21 @@ def capture_inputs(case: Case) -> tuple[dict[str, tuple], Any]:
     return inputs, native
 
 
-def time_nodes(case: Case, end_to_end_ms: float, peaks: dict[str, Any] | None = None,
+def time_nodes(case: PreparedCase, end_to_end_ms: float, peaks: dict[str, Any] | None = None,
                iters: int | None = None) -> dict[str, Any]:
     """Per-node milliseconds (median of `iters` after a short warm-up), shares, MACs, bytes, roofline."""
     import torch
     import torch.nn.functional as F
 
     from arena.measure import roofline
-    from arena.measure.bench import _math_mode
+    from arena.measure.peaks import peaks as device_peaks
     from arena.measure.profile import WRAPPER, profile
 
     p = case.protocol
     inputs, native = capture_inputs(case)
-    prof = profile(case.spec, case.res, swaps=list(case.swaps) or None, batch=p.batch)
+    prof = profile(case.case.spec, case.case.res, swaps=list(case.case.swaps) or None, batch=p.batch)
     macs = {n["node"]: n["macs"] or 0 for n in prof["nodes"]}
-    peaks = peaks or roofline.peaks(p.device, p.dtype, threads=p.threads)
+    peaks = peaks or device_peaks(p.device, p.dtype, threads=p.threads)
     n_iters = iters or max(5, min(p.timed_iters, 20))
     model = case.model
     calls = []
@@ -79,6 +83,7 @@ def time_nodes(case: Case, end_to_end_ms: float, peaks: dict[str, Any] | None = 
         resize = torch.nn.Module()  # a stand-in holder for the wrapper's resize: no parameters
         calls.append((WRAPPER, "wrapper.resize", resize, (native,)))
     rows = []
+    device_type = torch.device(p.device).type
     for name, block, module, args in calls:
         if name == WRAPPER:
             def run(a=args[0]):
@@ -86,13 +91,14 @@ def time_nodes(case: Case, end_to_end_ms: float, peaks: dict[str, Any] | None = 
         else:
             def run(m=module, a=args):
                 return m(*a)
-        with torch.inference_mode(), _math_mode(p):
+        sink = Sink()
+        with call_context(p, device_type):
             out = run()
             for _ in range(2):
-                time_call(run, p.device)
-            ms = statistics.median(time_call(run, p.device) for _ in range(n_iters))
+                time_call(run, p.device, sink)
+            ms = statistics.median(time_call(run, p.device, sink) for _ in range(n_iters))
         moved = _nbytes(args) + _nbytes(out) + sum(q.numel() * q.element_size() for q in module.parameters())
-        bound = roofline.bound_ms(macs.get(name, 0), moved, peaks)
+        bound = roofline.roofline(macs.get(name, 0), moved, peaks)["ms"]
         rows.append({"node": name, "block": block, "ms": ms, "macs": macs.get(name, 0), "bytes": moved,
                      "bound_ms": bound, "efficiency": roofline.efficiency(bound, ms)})
     total = sum(r["ms"] for r in rows)
@@ -100,4 +106,5 @@ def time_nodes(case: Case, end_to_end_ms: float, peaks: dict[str, Any] | None = 
         r["share"] = r["ms"] / total if total else 0.0
     return {"nodes": rows, "sum_of_nodes_ms": total, "end_to_end_ms": end_to_end_ms,
             "gap_ms": end_to_end_ms - total, "node_iterations": n_iters, "peaks": peaks,
-            "timed": "each node eagerly on its captured inputs, median of node_iterations after 2 warm-up calls"}
+            "timed": "each node eagerly on its captured inputs, under the forward's autocast and math mode, "
+                     "median of node_iterations after 2 warm-up calls"}

@@ -49,18 +49,27 @@ def _train(job: Job) -> list[dict[str, Any]]:
 EXECUTORS: dict[str, Callable[[Job], list[dict[str, Any]]]] = {"profile": _profile, "bench": _bench, "train": _train}
 
 
-def execute(job: Job | dict[str, Any]) -> list[dict[str, Any]]:
-    """Run one job (in any process) and return its rows, tagged with the job's key and study."""
+def execute(job: Job | dict[str, Any], device: str | None = None) -> list[dict[str, Any]]:
+    """Run one job (in any process) and return its rows, tagged with the job's key and study.
+
+    `device` runs the job there instead of on the device it names (a Ray task sees only the GPU Ray
+    gave it, as cuda:0); its rows keep the job's keys and record the device that ran."""
+    import dataclasses
+
     import torch
 
     if isinstance(job, dict):
         job = Job(**{**job, "specs": tuple(job["specs"]), "res": tuple(job["res"]) if job.get("res") else None})
+    keys = job.keys()
+    if device is not None and job.needs_gpu:
+        job = dataclasses.replace(job, bench={**job.bench, "device": device} if job.bench else {},
+                                  train={**job.train, "device": device} if job.train else {})
     if job.kind not in EXECUTORS:
         raise StudyError(f"unknown job kind {job.kind!r}")
     if job.threads:
         torch.set_num_threads(job.threads)
     rows = EXECUTORS[job.kind](job)
-    for row, key in zip(rows, job.keys()):
+    for row, key in zip(rows, keys):
         row["job_key"], row["study"] = key, job.study
         row["protocol"]["job_threads"] = job.threads
         if job.kind == "bench":

@@ -50,6 +50,12 @@ class Job:
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
+    @property
+    def needs_gpu(self) -> bool:
+        """A bench or training job on a CUDA device (engines never run two of them on one GPU at once)."""
+        options = self.bench if self.kind == "bench" else self.train if self.kind == "train" else {}
+        return str(options.get("device", "cpu")).startswith("cuda")
+
 
 def row_key(kind: str, spec: str, protocol: dict[str, Any]) -> str:
     text = json.dumps({"kind": kind, "spec": spec, "protocol": protocol}, sort_keys=True, default=str)

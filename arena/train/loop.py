@@ -8,8 +8,10 @@ Determinism: the seed fixes the initialisation (the network is built right after
 data (arena.data's seeded stream: which scene, which crop, in which order), so `fanet18` and
 `fanet18[upsampler=gai]` at seed 3 see the same images in the same order. A checkpoint holds the
 model, optimiser, grad scaler, iteration (the schedule and the data position follow from it) and
-every RNG state, so `--resume` continues exactly: on CPU an interrupted and resumed run ends with
-the same weights, bit for bit, as one that was never interrupted (tested).
+every rank's RNG states (arena.train.checkpoint), so `--resume` continues exactly: on CPU an
+interrupted and resumed run ends with the same weights, bit for bit, as one that was never
+interrupted (tested); on a GPU only with `deterministic` and no kernel without a deterministic
+version (arena.train.determinism), approximately otherwise.
 
 The loop prints nothing: it reports through `on_log` (the CLI draws the progress bar from it).
 """
@@ -25,7 +27,8 @@ from typing import Any, Callable
 
 from arena.errors import ArenaError
 from arena.train import checkpoint
-from arena.train.distributed import Dist, all_reduce_sum, barrier, init, shutdown
+from arena.train.determinism import Record, deterministic
+from arena.train.distributed import Dist, all_finite, all_reduce_sum, barrier, gather, init, shutdown
 from arena.train.losses import total_loss
 from arena.train.metrics import confusion, scores
 from arena.train.schedules import Schedule, schedule_for
@@ -58,6 +61,7 @@ class TrainConfig:
     out: str = "results"  # run folders go to OUT/runs/<name>; the caller appends the row to the store
     name: str | None = None
     swaps: tuple[str, ...] = ()
+    deterministic: bool = False  # deterministic algorithms, cuDNN and cuBLAS (arena.train.determinism)
 
     def record(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -133,14 +137,15 @@ def evaluate(model, dataset, classes: int, device, batch: int, d: Dist, names: l
 
 def train(cfg: TrainConfig, on_log: Callable[[dict[str, Any]], None] | None = None) -> Run:
     """Train one network under one schedule and seed; returns the run (row written by rank 0)."""
-    d = init(cfg.device)
-    try:
-        return _train(cfg, on_log, d)
-    finally:
-        shutdown(d)
+    with deterministic(cfg.deterministic) as record:
+        d = init(cfg.device)
+        try:
+            return _train(cfg, on_log, d, record)
+        finally:
+            shutdown(d)
 
 
-def _train(cfg: TrainConfig, on_log, d: Dist) -> Run:
+def _train(cfg: TrainConfig, on_log, d: Dist, record: Record) -> Run:
     import torch
 
     from arena import atomic, env, results
@@ -151,9 +156,12 @@ def _train(cfg: TrainConfig, on_log, d: Dist) -> Run:
 
     # -- where, and how fast ------------------------------------------------------------------------
     cuda = cfg.device.startswith("cuda")
+    resumed = checkpoint.load(cfg.resume) if cfg.resume else None
+    if resumed:  # before anything else: a resume that cannot fit says so first
+        checkpoint.check_resumable(resumed, cfg.resume, cfg.record(), d.world)
     if cuda and not torch.cuda.is_available():
         raise ArenaError(f"--device {cfg.device}: torch.cuda.is_available() is False; use --device cpu")
-    device = torch.device(f"cuda:{d.local_rank}" if cuda and d.active else cfg.device)
+    device = torch.device(d.device if d.active else cfg.device)
     amp = cuda if cfg.amp is None else cfg.amp
     if amp and not cuda:
         raise ArenaError("--amp needs --device cuda (mixed precision with a grad scaler is a GPU mode)")
@@ -202,27 +210,24 @@ def _train(cfg: TrainConfig, on_log, d: Dist) -> Run:
                                 lr=sched.lr_at(0), momentum=sched.momentum)
     scaler = torch.amp.GradScaler("cuda", enabled=amp)
     start, curve = 0, {"loss": [], "val": []}
-    if cfg.resume:
-        state = checkpoint.load(cfg.resume)
-        mine = {k: cfg.record()[k] for k in ("spec", "data", "schedule", "seed", "iters", "batch", "crop", "swaps")}
-        theirs = {k: state["config"].get(k) for k in mine}
-        if json.loads(json.dumps(mine)) != json.loads(json.dumps(theirs)):
-            diff = ", ".join(f"{k}: {theirs[k]!r} there, {mine[k]!r} here" for k in mine if mine[k] != theirs[k])
-            raise ArenaError(f"--resume {cfg.resume}: that run was started with other settings ({diff})")
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        scaler.load_state_dict(state["scaler"])
-        checkpoint.set_rng_state(state["rng"])
-        start, curve = state["iteration"], state["curve"]
+    setting = checkpoint.setting_of(cfg.record(), d.world)
+    if resumed:
+        model.load_state_dict(resumed["model"])
+        optimizer.load_state_dict(resumed["optimizer"])
+        scaler.load_state_dict(resumed["scaler"])
+        checkpoint.set_rng_state(checkpoint.rank_rng(resumed, d.rank))
+        start, curve = resumed["iteration"], resumed["curve"]
         folder = Path(cfg.resume)
 
     def save(iteration: int, path_name: str = checkpoint.LAST) -> Path | None:
+        """Every rank's RNG gathered (all ranks call this); rank 0 writes."""
+        rngs = gather(checkpoint.rng_state(), d)
         if not d.main:
             return None
         return checkpoint.save(folder / path_name, {
             "model": model.state_dict(), "optimizer": optimizer.state_dict(), "scaler": scaler.state_dict(),
-            "iteration": iteration, "rng": checkpoint.rng_state(), "curve": curve, "config": cfg.record(),
-            "schedule": sched.record(), "spec": net.canonical})
+            "iteration": iteration, "rng": {"ranks": rngs}, "curve": curve, "config": cfg.record(),
+            "setting": setting, "schedule": sched.record(), "spec": net.canonical})
 
     if d.main:
         folder.mkdir(parents=True, exist_ok=True)
@@ -248,9 +253,10 @@ def _train(cfg: TrainConfig, on_log, d: Dist) -> Run:
         with torch.autocast(device.type, dtype=torch.float16, enabled=amp):
             output = trained(images)
         loss, parts = total_loss(output, labels, sched.ohem, sched.ohem_min_kept)
-        if not torch.isfinite(loss).all():  # the guard: weights are still the last good ones
+        if not all_finite(loss, d):  # the guard, on every rank at once: weights are still the last good ones
             saved = save(it)
-            raise TrainingDiverged(f"the loss is {loss.item()} at iteration {it} of {net.canonical}: training "
+            value = loss.item() if not torch.isfinite(loss).all() else "not finite on another rank"
+            raise TrainingDiverged(f"the loss is {value} at iteration {it} of {net.canonical}: training "
                                    f"stopped; the last good state is saved in {saved or folder} (lower the learning "
                                    "rate, or add --clip-grad)")
         optimizer.zero_grad(set_to_none=True)
@@ -295,7 +301,12 @@ def _train(cfg: TrainConfig, on_log, d: Dist) -> Run:
                 "threads": threads, "world": d.world, "workers": cfg.workers, "batch_per_rank": sched.batch,
                 "crop": list(sched.crop), "data": data_desc, "val": val_desc, "optimizer": "SGD momentum, poly LR "
                 "with linear warm-up; no weight decay on norms, biases and scalars unless the schedule says so",
-                "bn": "plain BatchNorm per process (no SyncBN)" if d.active else "BatchNorm"}
+                "bn": "plain BatchNorm per process (no SyncBN)" if d.active else "BatchNorm",
+                "deterministic": cfg.deterministic}
+    if d.active:
+        protocol["backend"] = d.backend
+    if cfg.deterministic:
+        protocol["nondeterministic_ops"] = record.ops  # kernels PyTorch has no deterministic version of
     row = results.make_row("train", net.resolved.row_fields(), metrics, protocol=protocol,
                            dataset=data_desc["name"], schedule=sched.name, seed=cfg.seed,
                            environment_=env.fingerprint(str(device), threads))

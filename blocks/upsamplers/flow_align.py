@@ -32,9 +32,12 @@ from blocks.upsamplers._common import upsample_scale
 
 
 def identity_grid(flow: torch.Tensor, align_corners: bool) -> torch.Tensor:
-    """The sampling grid (B, H, W, 2) in [-1, 1] that `grid_sample` maps to the identity at flow's size."""
+    """The sampling grid (B, H, W, 2) in [-1, 1] that `grid_sample` maps to the identity at flow's size.
+
+    The identity affine matrix is made on the device (`torch.eye`), never copied from host data:
+    CUDA-graph capture forbids a host-to-device copy inside `forward`."""
     h, w = flow.shape[-2], flow.shape[-1]
-    theta = torch.tensor([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]], dtype=flow.dtype, device=flow.device)
+    theta = torch.eye(2, 3, dtype=flow.dtype, device=flow.device)  # [[1, 0, 0], [0, 1, 0]]
     with warnings.catch_warnings():  # a 1-pixel side: torch notes a changed convention; either maps to that pixel
         warnings.filterwarnings("ignore", message="Since version 1.3.0, affine_grid behavior has changed")
         return F.affine_grid(theta.expand(flow.shape[0], 2, 3), [flow.shape[0], 1, h, w],

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from arena.cli import app
 from arena.measure import bench
-from arena.measure.bench import Case, Protocol
+from arena.measure.bench import Case, PreparedCase, Protocol
 from tests.cli_helpers import one_line_error
 
 TINY = dict(iters=3, warmup_min=1, warmup_max=2, warmup_window=1)
@@ -50,13 +50,14 @@ class RecordingTimer:
         self.calls: list[str] = []
         self.times = {k: list(v) for k, v in times.items()}
 
-    def __call__(self, case: Case) -> float:
+    def __call__(self, case: PreparedCase) -> float:
         self.calls.append(case.label)
         return self.times[case.label].pop(0) if self.times[case.label] else 1.0
 
 
-def fake_case(label: str, **protocol) -> Case:
-    return Case(label, RES, Protocol(**{**TINY, **protocol}), label=label)
+def fake_case(label: str, **protocol) -> PreparedCase:
+    case = Case(label, RES, Protocol(**{**TINY, **protocol}), label=label)
+    return PreparedCase(case, label, net=None, model=None, run=lambda: None, x=None)
 
 
 def test_cases_are_timed_interleaved():
@@ -93,13 +94,11 @@ def test_a_mode_that_changes_the_answer_is_flagged():
     import arena
 
     p = Protocol(fuse_bn=True, **TINY)
-    case = Case("fanet18", RES, p)
-    bench.prepare(case)
+    case = bench.prepare(Case("fanet18", RES, p))
     ok = bench.accuracy(case)
     assert ok["flagged"] is False and ok["rel_diff"] < 1e-5 and ok["argmax_agreement"] == 1.0
     good = case.run
-    case.run = lambda: good() * -1.0  # a "fast mode" that flips every logit
-    bad = bench.accuracy(case)
+    bad = bench.accuracy(dataclasses.replace(case, run=lambda: good() * -1.0))  # a "fast mode" that flips every logit
     assert bad["flagged"] is True and bad["argmax_agreement"] < 0.5
     assert arena.build("fanet18").canonical == case.net.canonical
 
@@ -135,7 +134,8 @@ def test_bad_inputs_are_one_line_and_write_nothing(tmp_path, args, message):
 
 def test_compile_without_a_compiler_says_so(monkeypatch, tmp_path):
     monkeypatch.delenv("CXX", raising=False)
-    monkeypatch.setattr(bench.shutil, "which", lambda name: None)
+    from arena.measure import protocol
+    monkeypatch.setattr(protocol.shutil, "which", lambda name: None)
     line = one_line_error(run_cli("bench", "fast_scnn", "--compile", "default", "--out", tmp_path / "r"))
     assert "needs a C++ compiler" in line and "--compile none (eager)" in line
 
@@ -160,17 +160,17 @@ def test_cli_bench_appends_rows_and_prints_json(tmp_path):
 
 def test_by_node_reports_times_macs_and_roofline_bounds():
     from arena.measure import roofline
-    from arena.measure.by_node import time_nodes
     from arena.measure.profile import profile
 
-    (result,) = bench.bench([Case("fast_scnn", RES, Protocol(threads=1, **TINY))])
     peaks = {"flops": 1e11, "bandwidth": 1e10, "source": "test"}
-    d = time_nodes(result["case"], result["metrics"]["median_ms"], peaks=peaks, iters=2)
+    (result,) = bench.bench([Case("fast_scnn", RES, Protocol(threads=1, **TINY))], by_node=True, peaks=peaks,
+                            node_iters=2)
+    d = result["metrics"]["by_node"]
     macs = {n["node"]: n["macs"] for n in profile("fast_scnn", RES)["nodes"] if n["macs"] is not None}
     assert [r["node"] for r in d["nodes"]] == list(macs)  # every inference node, then the wrapper's resize
     for r in d["nodes"]:
         assert r["ms"] > 0 and r["macs"] == macs[r["node"]] and r["bytes"] > 0
-        assert r["bound_ms"] == pytest.approx(roofline.bound_ms(r["macs"], r["bytes"], peaks))
+        assert r["bound_ms"] == pytest.approx(roofline.roofline(r["macs"], r["bytes"], peaks)["ms"])
         assert r["efficiency"] == pytest.approx(r["bound_ms"] / r["ms"])
     assert d["sum_of_nodes_ms"] == pytest.approx(sum(r["ms"] for r in d["nodes"]))
     assert d["end_to_end_ms"] == result["metrics"]["median_ms"]
@@ -178,6 +178,7 @@ def test_by_node_reports_times_macs_and_roofline_bounds():
     assert sum(r["share"] for r in d["nodes"]) == pytest.approx(1.0)
 
 
+@pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_gpu_events_cuda_graphs_and_fp16():
     cases = [Case("fast_scnn", (256, 512), Protocol(device="cuda", iters=10)),

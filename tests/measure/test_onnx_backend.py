@@ -16,6 +16,8 @@ RES = (64, 128)
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
+    pytest.importorskip("onnx")  # the extra: a bare GPU machine may have onnxruntime alone
+    pytest.importorskip("onnxscript")
     torch.manual_seed(0)
     net = arena.build("fast_scnn")
     net.train()
@@ -114,6 +116,7 @@ def test_ort_model_errors(tmp_path, exported):
             ob.OrtModel(exported[1], device="cuda")
 
 
+@pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_cuda_provider_when_present(exported):
     import onnxruntime

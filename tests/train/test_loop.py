@@ -116,6 +116,9 @@ def test_two_process_ddp_on_cpu_with_gloo(tmp_path):
     labelled = sum(int((val[i][1] != 255).sum()) for i in range(len(val)))
     assert row["metrics"]["val_pixels"] == labelled
     assert f"{100 * row['metrics']['miou']:.2f}" in proc.stdout  # what it reports is what it saved
+    state = torch.load(tmp_path / "runs" / "fast_scnn_smoke_s0" / "last.pt", weights_only=True)
+    assert len(state["rng"]["ranks"]) == 2 and state["setting"]["world"] == 2  # every rank's RNG
+    assert row["protocol"]["backend"] == "gloo"
 
 
 

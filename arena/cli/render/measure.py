@@ -72,7 +72,7 @@ def bench_tables(outcome: list[dict[str, Any]], rows: list[dict[str, Any]]) -> l
                   Column(escape("ratio to first [p10, p90]"), no_wrap=True), Column("vs fp32 eager", no_wrap=True),
                   Column("setup", no_wrap=True), title="latency (interleaved)")
     for item, row in zip(outcome, rows):
-        m, case = item["metrics"], item["case"]
+        m, (h, w) = item["metrics"], item["res"]
         r = m["ratio_to_first"]
         acc = m.get("accuracy")
         if acc is None:
@@ -82,15 +82,16 @@ def bench_tables(outcome: list[dict[str, Any]], rows: list[dict[str, Any]]) -> l
             check = f"{rel}, argmax {100 * acc['argmax_agreement']:.2f} %" + (" [red]CHANGED[/]" if acc["flagged"]
                                                                                else "")
         setup = ", ".join(f"{k} {v:.1f} s" if isinstance(v, float) else f"{k} {v}"
-                          for k, v in m["setup"].items() if k in ("compile_s", "capture_s", "export_s", "folded_bn"))
-        table.add_row(escape(case.net.canonical), f"{case.res[0]}x{case.res[1]}", _ms(m["median_ms"]),
+                          for k, v in m["setup"].items()
+                          if k in ("compile_s", "graph_recording_s", "capture_s", "export_s", "folded_bn"))
+        table.add_row(escape(item["spec"]), f"{h}x{w}", _ms(m["median_ms"]),
                       _ms(m["p10_ms"]), _ms(m["p90_ms"]), f"{m['fps']:.1f}",
                       f"{r['median']:.3f} [{r['p10']:.3f}, {r['p90']:.3f}]", check, setup or "-")
     out.append(table)
     for item in outcome:
         nodes = item["metrics"].get("by_node")
         if nodes:
-            out.append(nodes_table(item["case"].label, nodes))
+            out.append(nodes_table(item["label"], nodes))
     p = rows[0]["protocol"]
     env = rows[0]["environment"]
     device = env.get("gpu") or env.get("device_name") or env.get("cpu")

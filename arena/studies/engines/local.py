@@ -4,17 +4,16 @@ Why spawn: a forked child inherits torch's thread pools and any CUDA context hal
 one starts clean. Each worker runs one job at a time with `threads` CPU threads, recorded in its
 rows. A job that raises is reported as failed (the driver records it); a worker that dies takes the
 pool down, and the run stops with what is left to do, to be finished by running it again.
+
+Jobs on a GPU (bench or training on cuda) never share it: with N workers they run one at a time in
+this process after the pool's CPU jobs, since two benches on one GPU time each other.
 """
 from __future__ import annotations
 
-import os
 from typing import Callable
 
+from arena.checks import cpu_count
 from arena.studies.engines.interface import StudyInterrupted
-
-
-def _cpus() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def _worker_init(threads: int) -> None:
@@ -32,7 +31,7 @@ class LocalEngine:
         if workers < 1:
             raise ArenaError(f"--workers must be >= 1, got {workers}")
         self.workers = workers
-        self.threads = threads or max(1, _cpus() // workers)
+        self.threads = threads or max(1, cpu_count() // workers)
 
     def describe(self) -> dict:
         return {"engine": self.name, "workers": self.workers, "threads_per_worker": self.threads}
@@ -41,22 +40,28 @@ class LocalEngine:
         from arena.studies.driver import execute
 
         jobs = [j if j.threads else _with_threads(j, self.threads) for j in jobs]
-        if self.workers == 1:
-            for i, job in enumerate(jobs):
-                if on_progress:
-                    on_progress(i, len(jobs), job.label)
-                try:
-                    rows = execute(job)
-                except KeyboardInterrupt:
-                    raise
-                except Exception as e:  # noqa: BLE001 - a failed job is recorded, the study goes on
-                    on_failure(job, f"{type(e).__name__}: {e}")
-                    continue
-                on_rows(job, rows)
-            return
+        pooled = [j for j in jobs if not j.needs_gpu] if self.workers > 1 else []
+        serial = [j for j in jobs if j not in pooled]
+        if pooled:
+            self._pool(pooled, on_rows, on_failure, on_progress, total=len(jobs))
+        for i, job in enumerate(serial, start=len(pooled)):
+            if on_progress:
+                on_progress(i, len(jobs), job.label)
+            try:
+                rows = execute(job)
+            except KeyboardInterrupt:
+                raise
+            except Exception as e:  # noqa: BLE001 - a failed job is recorded, the study goes on
+                on_failure(job, f"{type(e).__name__}: {e}")
+                continue
+            on_rows(job, rows)
+
+    def _pool(self, jobs, on_rows: Callable, on_failure: Callable, on_progress: Callable | None, total: int) -> None:
         import concurrent.futures as cf
         import multiprocessing as mp
         from concurrent.futures.process import BrokenProcessPool
+
+        from arena.studies.driver import execute
 
         done = 0
         with cf.ProcessPoolExecutor(self.workers, mp_context=mp.get_context("spawn"), initializer=_worker_init,
@@ -67,7 +72,7 @@ class LocalEngine:
                     job = futures[future]
                     done += 1
                     if on_progress:
-                        on_progress(done, len(jobs), job.label)
+                        on_progress(done, total, job.label)
                     try:
                         rows = future.result()
                     except BrokenProcessPool:

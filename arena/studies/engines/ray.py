@@ -1,8 +1,13 @@
 """The Ray engine: each job a Ray core task on an existing cluster (or a local instance), the rows
 returned to the driver, which alone writes the results store. The only module that imports ray.
 
-Each task declares what it needs: `num_cpus` = the job's threads, `num_gpus=1` for a job on a CUDA
-device. Ray sets OMP_NUM_THREADS to a task's CPU count, so the job sets torch's threads itself and
+Each task declares what it needs: `num_cpus` = the job's threads, and for a job on a CUDA device
+`num_gpus=1` and `max_calls=1`. Ray gives such a task one GPU and makes it the only one visible
+(CUDA_VISIBLE_DEVICES), so the job runs on `cuda` there, whatever `cuda:N` the study named (Ray
+chooses the GPU; the rows keep the job's keys); `max_calls=1` gives every GPU task a fresh worker
+process (no CUDA context, allocator cache or compiled code left by the last one). A study with GPU
+jobs on a cluster without a GPU stops before submitting anything, instead of waiting forever.
+Ray sets OMP_NUM_THREADS to a task's CPU count, so the job sets torch's threads itself and
 records them. An `--address` is checked with a plain TCP connect (a few seconds at most) before Ray
 is asked to join it, so an unreachable cluster fails in one line instead of Ray's retry loop.
 """
@@ -11,6 +16,7 @@ from __future__ import annotations
 import socket
 from typing import Callable
 
+from arena.checks import cpu_count
 from arena.errors import ArenaError
 
 CONNECT_TIMEOUT_S = 3.0
@@ -42,6 +48,21 @@ def check_reachable(address: str, timeout: float = CONNECT_TIMEOUT_S) -> None:
                          "`ray start --head`, or drop --address to run a local Ray instance") from None
 
 
+def task_options(job) -> tuple[dict, dict]:
+    """(Ray options, keyword arguments of `execute`) for one job's task."""
+    if job.needs_gpu:
+        return {"num_cpus": job.threads, "num_gpus": 1, "max_calls": 1}, {"device": "cuda"}
+    return {"num_cpus": job.threads, "num_gpus": 0}, {}
+
+
+def check_gpus(jobs, resources: dict) -> None:
+    """One line when jobs need a GPU and the cluster has none (Ray would wait for one forever)."""
+    wanting = sum(job.needs_gpu for job in jobs)
+    if wanting and resources.get("GPU", 0) < 1:
+        raise ArenaError(f"{wanting} job(s) need a GPU but this Ray cluster has none: start its workers on GPU "
+                         "machines (`ray start ... --num-gpus N`), or run the study with --device cpu")
+
+
 class RayEngine:
     name = "ray"
 
@@ -66,17 +87,15 @@ class RayEngine:
             if self.address:
                 ray.init(address=self.address, include_dashboard=False, log_to_driver=False)
             else:
-                import os
-
-                cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+                cpus = cpu_count()
                 ray.init(num_cpus=max(cpus or 1, self.threads), include_dashboard=False, log_to_driver=False)
+        jobs = [job if job.threads else dataclasses.replace(job, threads=self.threads) for job in jobs]
+        check_gpus(jobs, ray.cluster_resources())
         task = ray.remote(execute)
         pending = {}
         for job in jobs:
-            job = job if job.threads else dataclasses.replace(job, threads=self.threads)
-            gpus = 1 if (job.bench.get("device", "cpu").startswith("cuda")
-                         or str(job.train.get("device", "cpu")).startswith("cuda")) else 0
-            pending[task.options(num_cpus=job.threads, num_gpus=gpus).remote(job.to_dict())] = job
+            options, kwargs = task_options(job)
+            pending[task.options(**options).remote(job.to_dict(), **kwargs)] = job
         done = 0
         while pending:
             ready, _ = ray.wait(list(pending), num_returns=1)
