@@ -12,7 +12,8 @@ with two upsampler nodes, and this fusion receives (resized y, x, resized q) at 
 `f_x`, the similarity and the mix. Given only (y, x) at one stride (a hybrid in another network's
 fusion slot) it builds its own `f_y` and projects the already resized y: the same function in eval
 mode, since a 1x1 conv + BN is a per-pixel affine map and bilinear weights sum to one (specs/pidnet.md
-§3.1 measured max |diff| 1.4e-6), at a slightly higher cost.
+§3.1 measured max |diff| 1.4e-6), at a slightly higher cost; a deep input of another width is first
+projected to the skip's (`align`: 1x1 conv + BN), since the mix is pixel by pixel.
 `act` is the ReLU that follows pag3/pag4 in the official forward (its in-place ReLU also reaches the
 P auxiliary head, §3.6); `channel=True` is the code's unused `with_channel` option (a 1x1 + BN from
 the similarity product back to x's width, one attention value per channel). The code's unused
@@ -46,14 +47,15 @@ class Pag(nn.Module):
         stride = same_stride((y, x, *q), "pag")
         if len(q) > 1:
             raise BlockError(f"pag takes (deep, skip) or (deep, skip, projected deep), got {2 + len(q)} inputs")
-        if y.channels != x.channels:
+        if q and y.channels != x.channels:
             raise BlockError(f"pag mixes its inputs pixel by pixel: deep has {y.channels} channels, skip "
                              f"{x.channels}; project them to one width first")
         if q and mid is not None and mid != q[0].channels:
             raise BlockError(f"pag mid={mid} but the projected deep input has {q[0].channels} channels")
         mid = q[0].channels if q else (mid or max(x.channels // 2, 1))
+        self.align = conv_bn(y.channels, x.channels) if y.channels != x.channels else None
         self.f_x = conv_bn(x.channels, mid)
-        self.f_y = None if q else conv_bn(y.channels, mid)
+        self.f_y = None if q else conv_bn(x.channels, mid)
         self.up = conv_bn(mid, x.channels) if channel else None
         try:
             self.act = make_act(act)
@@ -64,6 +66,8 @@ class Pag(nn.Module):
         self.out_specs = (FeatureSpec(out, stride),)
 
     def forward(self, y, x, *q):
+        if self.align is not None:
+            y = self.align(y)
         y_q = q[0] if q else self.f_y(y)
         x_k = self.f_x(x)
         if self.up is not None:
