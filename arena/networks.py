@@ -26,6 +26,7 @@ class Family:
     code: str  # official repository, or "" when there is none
     representative: str  # the variant studies and the swap matrix use for the family
     doc: str  # section of docs/networks.md
+    default_study: bool = True  # in `arena ablate`'s default network set (False: `--nets all` or by name)
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,13 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
            "2005.11034", "zhouyuan888888/SGCPNet", "sgcpnet", "docs/networks.md#sgcpnet"),
     Family("gain", "Cross-Layer Attentive Feature Upsampling for Low-latency Semantic Segmentation",
            "2601.01167", "hustvl/simpleseg", "gain18", "docs/networks.md#gain"),
+    # The field's newer baselines (issue 19): in the swap matrix, not in the default ablation set, whose
+    # budget is sized for the five families above.
+    Family("ddrnet", "Deep Dual-resolution Networks for Real-time and Accurate Semantic Segmentation of Road "
+           "Scenes", "2101.06085", "ydhongHIT/DDRNet", "ddrnet23_slim", "docs/networks.md#ddrnet",
+           default_study=False),
+    Family("pidnet", "PIDNet: A Real-time Semantic Segmentation Network Inspired by PID Controllers",
+           "2206.02066", "XuJiacong/PIDNet", "pidnet_s", "docs/networks.md#pidnet", default_study=False),
 )}
 
 _FANET_UNUSED = "two layers it builds but never calls (S2 smooth, S1 up)"
@@ -75,12 +83,24 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in (
     Variant("gain18_camvid", "gain", backbone="ResNet-18, deep stem", key_table="gain18"),
     Variant("gain_df2", "gain", 18_063_061, (22.00, 89.83), backbone="DFNetV2", key_table="gain_df2"),
     Variant("gain_df2_camvid", "gain", backbone="DFNetV2", key_table="gain_df2"),
+    Variant("ddrnet23_slim", "ddrnet", 5_695_987, (9.168, 36.670), backbone="DDRNet-23-slim (dual-resolution)",
+            key_table="ddrnet"),
+    Variant("ddrnet23", "ddrnet", 20_148_947, (35.919, 143.677), backbone="DDRNet-23 (dual-resolution)",
+            key_table="ddrnet"),
+    Variant("pidnet_s", "pidnet", 7_625_715, (11.919, 47.676), backbone="PIDNet-S (three-branch)",
+            key_table="pidnet"),
+    Variant("pidnet_m", "pidnet", 28_538_515, (44.531, 178.124), backbone="PIDNet-M (three-branch)",
+            key_table="pidnet"),
+    Variant("pidnet_l", "pidnet", 36_939_571, (68.956, 275.822), backbone="PIDNet-L (three-branch)",
+            key_table="pidnet"),
 )}
 
 # `arena profile all`, `arena verify`: every variant with official figures.
 PUBLISHED: tuple[str, ...] = tuple(v.name for v in VARIANTS.values() if v.params is not None)
-# One variant per published network: what studies and the swap matrix run by default.
-REPRESENTATIVES: tuple[str, ...] = tuple(f.representative for f in FAMILIES.values())
+# One variant per published network: the swap matrix (`arena swaps`) runs them all.
+ALL_REPRESENTATIVES: tuple[str, ...] = tuple(f.representative for f in FAMILIES.values())
+# What studies (`arena ablate`, networks = "families") run by default: the families whose budget it fits.
+REPRESENTATIVES: tuple[str, ...] = tuple(f.representative for f in FAMILIES.values() if f.default_study)
 
 
 def family_of(variant: str) -> Family | None:

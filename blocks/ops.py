@@ -12,6 +12,10 @@ Official quirk kept as the default: the 1x1 conv has padding=1 (`up_padding=1`),
 but not the ring or the half-pixel misalignment. `up_padding=0` gives the clean 1x1 that the FANet
 spec recommends.
 
+`op.act`: an activation as a node, never in place. DDRNet (arXiv:2101.06085) and PIDNet
+(arXiv:2206.02066) sum pre-activation stage outputs and ReLU them only where a conv reads them, so
+one raw tensor feeds both a sum and, through the ReLU, a conv (specs/ddrnet.md §2.4).
+
 `op.lateral`: BiFPN's channel adapter (EfficientDet, arXiv:1911.09070) as SGCPNet's official code
 uses it (arXiv:2005.11034): a 1x1 conv with bias -> BN with eps 1e-3 and momentum 0.01 (`op.cbr`
 has PyTorch's BN defaults).
@@ -20,7 +24,7 @@ from __future__ import annotations
 
 from torch import nn
 
-from blocks.layers import ConvBNAct, DSConv
+from blocks.layers import ConvBNAct, DSConv, make_act
 from blocks.registry import BlockError, FeatureSpec, Role, register
 
 
@@ -38,6 +42,24 @@ class CBR(nn.Module):
 
     def forward(self, x):
         return self.body(x)
+
+
+@register(Role.OP, "act")
+class Act(nn.Module):
+    """An activation (default ReLU) as its own node; not in place, so the raw input stays intact."""
+
+    def __init__(self, x: FeatureSpec, *, act: str = "relu"):
+        super().__init__()
+        try:
+            self.act = make_act(act)
+        except ValueError as e:
+            raise BlockError(f"act: {e}") from None
+        if hasattr(self.act, "inplace"):
+            self.act.inplace = False
+        self.out_specs = (FeatureSpec(x.channels, x.stride),)
+
+    def forward(self, x):
+        return self.act(x)
 
 
 @register(Role.OP, "dsconv")

@@ -9,7 +9,8 @@ them in their own panel, tables mark them with a dagger and their source).
 
 Units: `miou` in percent, `fps` frames per second, `params_m` millions of parameters, `cost` in the
 unit the paper states (`cost_unit`: "GFLOPs" or "GMACs"; None when the paper gives no figure; none
-of the five papers' cost columns could be retrieved, so every `cost` is None today). `headline` marks
+of the five seed papers' cost columns could be retrieved, so their `cost` is None; DDRNet's and PIDNet's
+are the recalled paper tables the specs mark unverified). `headline` marks
 the row a paper leads with for that variant and dataset (the one plots and tables use by default).
 """
 from __future__ import annotations
@@ -57,6 +58,14 @@ _SCNN = "paper (arXiv:1902.04502) and the Cityscapes server"
 _S2FPN = "abstract (arXiv:2206.07298); GPU and framework: official README"
 _SGCP = "abstract (arXiv:2005.11034)"
 _GAIN = "abstract (arXiv:2601.01167)"
+_DDR = "abstract (arXiv:2101.06085, current version) and official README (ydhongHIT/DDRNet)"
+_DDR_TIMING = ("official timing copy: BN folded into the convs, fp32, no TensorRT, batch 1, the x8 logits resize "
+               "inside; 109 FPS in arXiv v1 (an overclocked card, per the maintainer)")
+_DDR_TABLE = ("params and GFLOPs: the paper's table as recalled by specs/ddrnet.md §6 (unverified against the "
+              "PDF); they equal the official code's conv-only MACs measured there, so the 'GFLOPs' are MACs")
+_PID = "abstract (arXiv:2206.02066) and official README (XuJiacong/PIDNet)"
+_PID_TIMING = "official speed script: BN after convs removed, fp32 PyTorch, no TensorRT, batch 1, no logits resize"
+_PID_TABLE = "params and GFLOPs: the paper's table as recalled by specs/pidnet.md §6 (unverified against the PDF)"
 
 PUBLISHED: tuple[Published, ...] = (
     # FANet (docs/networks.md#fanet; specs/fanet.md §6): params and FLOPs of the paper unknown.
@@ -113,6 +122,40 @@ PUBLISHED: tuple[Published, ...] = (
     Published("gain_df2", "GAIN-DF2", "DFNetV2", "cityscapes", None, None, None, None, None, None, None, None, None,
               "paper (per-backbone rows not retrievable)", headline=True,
               note="the paper's DF2 figures are unknown; the abstract's numbers are attributed to gain18"),
+    # DDRNet (docs/networks.md#ddrnet; specs/ddrnet.md §6): ImageNet-pretrained in every row.
+    Published("ddrnet23_slim", "DDRNet-23-slim", "DDRNet-23-slim", "cityscapes", "test", 77.4, 102.0, "RTX 2080Ti",
+              "PyTorch fp32", "1024x2048", 5.7, 36.3, "GFLOPs", _DDR, headline=True,
+              note=_DDR_TIMING + "; " + _DDR_TABLE),
+    Published("ddrnet23_slim", "DDRNet-23-slim", "DDRNet-23-slim", "cityscapes", "val", 77.8, None, None, None,
+              "1024x2048", 5.7, None, None, "official README"),
+    Published("ddrnet23_slim", "DDRNet-23-slim", "DDRNet-23-slim", "camvid", "test", 74.7, 230.0, "RTX 2080Ti",
+              "PyTorch fp32", "720x960", None, None, None, _DDR, headline=True, note="74.4 in arXiv v1"),
+    Published("ddrnet23", "DDRNet-23", "DDRNet-23", "cityscapes", "test", 79.4, 37.1, "RTX 2080Ti", "PyTorch fp32",
+              "1024x2048", 20.1, 143.1, "GFLOPs", "mIoU: official README; FPS, params, GFLOPs: paper table as "
+              "recalled by specs/ddrnet.md §6 (unverified)", headline=True, note=_DDR_TIMING),
+    Published("ddrnet23", "DDRNet-23", "DDRNet-23", "cityscapes", "val", 79.5, None, None, None, "1024x2048",
+              20.1, None, None, "official README"),
+    # PIDNet (docs/networks.md#pidnet; specs/pidnet.md §6): ImageNet-pretrained; val = best checkpoint.
+    Published("pidnet_s", "PIDNet-S", "PIDNet-S", "cityscapes", "test", 78.6, 93.2, "RTX 3090", "PyTorch fp32",
+              "1024x2048", 7.6, 47.6, "GFLOPs", _PID, headline=True, note=_PID_TIMING + "; " + _PID_TABLE),
+    Published("pidnet_s", "PIDNet-S", "PIDNet-S", "cityscapes", "val", 78.8, None, None, None, "1024x2048", 7.6, None,
+              None, "official README", note="the best checkpoint of the run on val"),
+    Published("pidnet_m", "PIDNet-M", "PIDNet-M", "cityscapes", "test", 79.8, 42.2, "RTX 3090", "PyTorch fp32",
+              "1024x2048", 34.4, 197.4, "GFLOPs", "mIoU and FPS: official README; " + _PID_TABLE, headline=True,
+              note=_PID_TIMING + "; the recalled 34.4 M / 197.4 G match the code only with n = 4 (the code and "
+                                 "arena: n = 3, 28.5 M / 178.0 G)"),
+    Published("pidnet_m", "PIDNet-M", "PIDNet-M", "cityscapes", "val", 79.9, None, None, None, "1024x2048", None,
+              None, None, "official README"),
+    Published("pidnet_l", "PIDNet-L", "PIDNet-L", "cityscapes", "test", 80.6, 31.1, "RTX 3090", "PyTorch fp32",
+              "1024x2048", 36.9, 275.8, "GFLOPs", "mIoU and FPS: official README; " + _PID_TABLE, headline=True,
+              note=_PID_TIMING),
+    Published("pidnet_l", "PIDNet-L", "PIDNet-L", "cityscapes", "val", 80.9, None, None, None, "1024x2048", None,
+              None, None, "official README"),
+    Published("pidnet_s", "PIDNet-S", "PIDNet-S", "camvid", "test", 80.1, 153.7, "RTX 3090", "PyTorch fp32",
+              "720x960", None, None, None, _PID, headline=True,
+              note="Cityscapes-pretrained; numbers of the latest arXiv version (CamVid split bug fixed)"),
+    Published("pidnet_m", "PIDNet-M", "PIDNet-M", "camvid", "test", 82.0, 85.6, "RTX 3090", "PyTorch fp32",
+              "720x960", None, None, None, "official README", headline=True, note="Cityscapes-pretrained"),
 )
 
 FIELDS = tuple(f.name for f in dataclasses.fields(Published)) + ("latency_ms", "gmacs")

@@ -18,7 +18,9 @@ hustvl/simpleseg; specs/gain.md §3.1): 3x3 s2 (3->64), 3x3 (64->64), 3x3 (64->1
 `df_stem`: Partial Order Pruning: for Best Speed/Accuracy Trade-off in Neural Architecture Search
 (DFNet), Li et al., CVPR 2019, arXiv:1903.03777; DFNetV2's stage 1 as in hustvl/simpleseg
 (specs/gain.md §3.2): 3x3 s2 (3->32) and 3x3 s2 (32->64), each conv (no bias) + BN + ReLU.
-`factor=2` keeps only the first conv (its width is then `out`).
+`factor=2` keeps only the first conv (its width is then `out`). `bias=True` gives each conv a bias
+before its BN, as the stems of DDRNet (arXiv:2101.06085) and PIDNet (arXiv:2206.02066) have in their
+official code (`conv1.0`, `conv1.3`: +2 x width parameters).
 
 Differences from the official code: none for the defaults.
 """
@@ -69,12 +71,17 @@ class DeepStem(nn.Module):
 class DFStem(nn.Module):
     """One 3x3 s2 conv-BN-ReLU per factor of 2 (DFNetV2: 3->32->64 at factor 4)."""
 
-    def __init__(self, x: FeatureSpec, *, factor: int = 4, out: int = 64, width: int = 32, act: str = "relu"):
+    last_act = True  # False (downsampler.h2l): no activation after the last conv
+
+    def __init__(self, x: FeatureSpec, *, factor: int = 4, out: int = 64, width: int = 32, act: str = "relu",
+                 bias: bool = False):
         super().__init__()
         if factor not in (2, 4):
-            raise BlockError(f"df_stem supports factor 4 (two s2 convs) or 2 (one), got {factor}")
+            raise BlockError(f"{self.block_name} supports factor 4 (two s2 convs) or 2 (one), got {factor}")
         chans = [x.channels, width, out] if factor == 4 else [x.channels, out]
-        self.convs = nn.Sequential(*(ConvBNAct(cin, cout, 3, 2, act=act) for cin, cout in zip(chans, chans[1:])))
+        n = len(chans) - 1
+        self.convs = nn.Sequential(*(ConvBNAct(cin, cout, 3, 2, act=act if i < n - 1 or self.last_act else None,
+                                               bias=bias) for i, (cin, cout) in enumerate(zip(chans, chans[1:]))))
         self.out_specs = (FeatureSpec(out, x.stride * factor),)
 
     def forward(self, x):

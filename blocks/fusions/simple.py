@@ -1,14 +1,16 @@
 """Parameter-free fusions: element-wise add and channel concatenation.
 
 `out` (the fusion role's interface kwarg) adds a 1x1 conv-BN-ReLU after the merge when it differs
-from the merged width, so that a swap into a slot with a fixed output width still fits.
+from the merged width, so that a swap into a slot with a fixed output width still fits. `act` on
+`add` applies an activation to the sum (before that projection): DDRNet's and PIDNet's fusion sums
+are followed by a ReLU where every consumer reads them activated (specs/ddrnet.md §4).
 """
 from __future__ import annotations
 
 import torch
 from torch import nn
 
-from blocks.layers import ConvBNAct
+from blocks.layers import ConvBNAct, make_act
 from blocks.fusions._common import same_stride
 from blocks.registry import BlockError, FeatureSpec, Role, register
 
@@ -17,9 +19,9 @@ from blocks.registry import BlockError, FeatureSpec, Role, register
 
 @register(Role.FUSION, "add")
 class Add(nn.Module):
-    """Element-wise sum of inputs with equal channels."""
+    """Element-wise sum of inputs with equal channels [, then an activation]."""
 
-    def __init__(self, *xs: FeatureSpec, out: int | None = None):
+    def __init__(self, *xs: FeatureSpec, out: int | None = None, act: str | None = None):
         super().__init__()
         stride = same_stride(xs, "add")
         if len({s.channels for s in xs}) != 1:
@@ -27,6 +29,10 @@ class Add(nn.Module):
                              "use fusion.concat or project them to one width")
         width = xs[0].channels
         out = out or width
+        try:
+            self.act = make_act(act)
+        except ValueError as e:
+            raise BlockError(f"add: {e}") from None
         self.project = ConvBNAct(width, out, 1) if out != width else nn.Identity()
         self.out_specs = (FeatureSpec(out, stride),)
 
@@ -34,7 +40,7 @@ class Add(nn.Module):
         y = xs[0]
         for x in xs[1:]:
             y = y + x
-        return self.project(y)
+        return self.project(self.act(y))
 
 
 @register(Role.FUSION, "concat")

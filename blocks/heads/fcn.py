@@ -2,12 +2,16 @@
 
 Fully Convolutional Networks (arXiv:1411.4038), in the form of mmseg's FCN auxiliary head, which
 Fast-SCNN's auxiliary losses and FANet's heads use.
+
+`preact=True` puts BN + ReLU on the input before the 3x3 conv: the `segmenthead` of DDRNet
+(arXiv:2101.06085) and PIDNet (arXiv:2206.02066), BN(in)-ReLU-3x3-BN-ReLU-1x1, whose inputs are
+pre-activation sums (specs/ddrnet.md §2.6). Its BN is created first, as the official `bn1`.
 """
 from __future__ import annotations
 
 from torch import nn
 
-from blocks.layers import ConvBNAct
+from blocks.layers import ConvBNAct, make_act
 from blocks.registry import FeatureSpec, Role, register
 
 
@@ -16,8 +20,10 @@ class FCNHead(nn.Module):
     """Conv-BN-act (mid channels) -> dropout -> 1x1 conv to classes."""
 
     def __init__(self, x: FeatureSpec, *, classes: int = 19, mid: int = 32, kernel: int = 3,
-                 dropout: float = 0.1, act: str = "relu", conv_bias: bool = False, cls_bias: bool = True):
+                 dropout: float = 0.1, act: str = "relu", conv_bias: bool = False, cls_bias: bool = True,
+                 preact: bool = False):
         super().__init__()
+        self.pre = nn.Sequential(nn.BatchNorm2d(x.channels), make_act(act)) if preact else nn.Identity()
         self.body = nn.Sequential(
             ConvBNAct(x.channels, mid, kernel, act=act, bias=conv_bias),
             nn.Dropout2d(dropout) if dropout else nn.Identity(),
@@ -26,4 +32,4 @@ class FCNHead(nn.Module):
         self.out_specs = (FeatureSpec(classes, x.stride),)
 
     def forward(self, x):
-        return self.body(x)
+        return self.body(self.pre(x))

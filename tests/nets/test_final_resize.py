@@ -8,7 +8,8 @@ import torch.nn.functional as F
 
 import arena
 
-EXPECTED = {"fanet18": True, "s2fpn18": True, "sgcpnet": False, "gain18": False, "fast_scnn": False}
+EXPECTED = {"fanet18": True, "s2fpn18": True, "sgcpnet": False, "gain18": False, "fast_scnn": False,
+            "ddrnet23_slim": False, "pidnet_s": True}
 SIZE = (128, 192)  # a multiple of every network's output stride (64)
 
 

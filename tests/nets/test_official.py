@@ -22,7 +22,11 @@ from arena.official import OfficialCheckpointError, convert, load_official, map_
 from arena.official.tables import TABLES
 
 KEYS = Path(__file__).parent / "official_keys"
-RECORDED = ("fanet18", "fanet34", "s2fpn18", "s2fpn34", "s2fpn34m", "sgcpnet", "gain18", "gain_df2")
+RECORDED = ("fanet18", "fanet34", "s2fpn18", "s2fpn34", "s2fpn34m", "sgcpnet", "gain18", "gain_df2",
+            "ddrnet23_slim", "ddrnet23", "pidnet_s", "pidnet_m", "pidnet_l")
+# Keys an official release holds beyond the recorded model state dict (the key lists' headers): HRNet-style
+# FullModel checkpoints add the loss's class weights (specs/ddrnet.md §4, specs/pidnet.md §4).
+CHECKPOINT_EXTRAS = {"ddrnet": ("loss.criterion.weight",), "pidnet": ("sem_loss.criterion.weight",)}
 
 
 def recorded(variant: str) -> list[tuple[str, tuple[int, ...]]]:
@@ -59,7 +63,7 @@ def test_table_maps_every_official_key_onto_one_arena_key_of_its_shape(variant):
 def test_every_skip_is_used_and_says_why():
     for name, fam in TABLES.items():
         variants = [v for v in RECORDED if VARIANTS[v].key_table == name]
-        keys = {k for v in variants for k, _ in recorded(v)}
+        keys = {k for v in variants for k, _ in recorded(v)} | set(CHECKPOINT_EXTRAS.get(name, ()))
         for pattern, reason in fam.skips:
             assert any(re.fullmatch(pattern, k) for k in keys), (name, pattern)
             assert len(reason) > 20, (name, pattern)
@@ -136,6 +140,19 @@ def test_equal_shaped_tensors_map_by_meaning():
 S2FPN_ORDER = {
     r"gfu\d\..*": "official creates the four GFUs before the APFs, but each GFU consumes an APF output",
 }
+DDRNET_ORDER = {
+    r"layer4\..*": "official creates the low layer4 before the high branch, but layer4 reads the stage-3 "
+                   "fusion, which needs layer3_ and down3",
+    r"(compression|down)[34]\..*": "official creates the fusion convs after layer4; arena beside the stage "
+                                   "they fuse",
+    r"layer[34]_\..*": "official creates the high stages after layer4; layer4 reads their stage-3 fusion",
+}
+PIDNET_ORDER = {
+    r"pag\d\..*": "official creates pag3/pag4 (and f_x before f_y) before the P stages they read; arena's "
+                  "Pag follows its inputs and its f_y is a node of its own, before it",
+    r"diff\d\..*": "official creates diff3/diff4 after layer4_d, which reads the stage-3 D sum (diff3's)",
+    r"layer5_d\..*": "official creates layer5_d after dfm, which reads it",
+}
 ORDER_EXCEPTIONS = {
     "fanet18": {}, "fanet34": {},
     "s2fpn18": S2FPN_ORDER, "s2fpn34": S2FPN_ORDER, "s2fpn34m": S2FPN_ORDER,
@@ -146,6 +163,8 @@ ORDER_EXCEPTIONS = {
     "gain18": {r"seg_head\.merge\..*": "official CLAHead creates merge before the two GAIs, but merge "
                                        "consumes their outputs"},
     "gain_df2": {},
+    "ddrnet23_slim": DDRNET_ORDER, "ddrnet23": DDRNET_ORDER,
+    "pidnet_s": PIDNET_ORDER, "pidnet_m": PIDNET_ORDER, "pidnet_l": PIDNET_ORDER,
 }
 
 
@@ -200,7 +219,8 @@ def _round_trip(variant: str):
     return report
 
 
-DEEPER = ("fanet34", "s2fpn34", "s2fpn34m")  # the same tables as fanet18 / s2fpn18, deeper nets
+DEEPER = ("fanet34", "s2fpn34", "s2fpn34m",  # the same tables as fanet18 / s2fpn18, deeper nets
+          "ddrnet23", "pidnet_m", "pidnet_l")  # the same tables as ddrnet23_slim / pidnet_s, wider nets
 
 
 @pytest.mark.parametrize("variant", [v if v not in DEEPER else pytest.param(v, marks=pytest.mark.slow)
@@ -295,7 +315,7 @@ def test_checkpoints_without_bn_step_counters_load():
         assert torch.equal(fresh(x), net(x))
 
 
-@pytest.mark.parametrize("variant", ["fanet18", "s2fpn18", "gain18"])
+@pytest.mark.parametrize("variant", ["fanet18", "s2fpn18", "gain18", "ddrnet23_slim", "pidnet_s"])
 def test_inference_only_checkpoints_load_and_name_what_was_left(variant):
     """Authors often release weights without auxiliary heads: those (and nodes that feed only them,
     FANet's S4 smooth conv) stay as built; the eval output is the official one all the same."""
@@ -309,6 +329,21 @@ def test_inference_only_checkpoints_load_and_name_what_was_left(variant):
     dropped = {km.mapped[k] for k in full if k in km.mapped and k not in official}
     assert dropped and set(report["left_as_built"]) == dropped
     x = torch.randn(1, 3, 64, 128)
+    with torch.no_grad():
+        assert torch.equal(fresh(x), net(x))
+
+
+@pytest.mark.parametrize("variant", ["ddrnet23_slim", "pidnet_s"])
+def test_hrnet_full_model_checkpoints_load(variant):
+    """DDRNet's and PIDNet's releases are HRNet FullModel state dicts: `model.` before every key, plus the
+    loss's class weights, which are skipped with their reason."""
+    net = randomised(variant)
+    extra = CHECKPOINT_EXTRAS[VARIANTS[variant].key_table][0]
+    source = {f"model.{k}": v for k, v in as_official(net, variant).items()} | {extra: torch.rand(19)}
+    fresh = arena.build(variant).eval()
+    report = load_official(fresh, source)
+    assert list(report["skipped"]) == [extra] and "class weights" in report["skipped"][extra]
+    x = torch.randn(1, 3, 64, 96)
     with torch.no_grad():
         assert torch.equal(fresh(x), net(x))
 

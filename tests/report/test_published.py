@@ -4,7 +4,8 @@ from __future__ import annotations
 import arena
 from arena.report import published
 
-VARIANTS = ("fanet18", "fanet34", "fast_scnn", "s2fpn18", "s2fpn34", "s2fpn34m", "sgcpnet", "gain18", "gain_df2")
+VARIANTS = ("fanet18", "fanet34", "fast_scnn", "s2fpn18", "s2fpn34", "s2fpn34m", "sgcpnet", "gain18", "gain_df2",
+            "ddrnet23_slim", "ddrnet23", "pidnet_s", "pidnet_m", "pidnet_l")
 
 
 def test_every_published_variant_has_a_headline_row_with_a_source():
@@ -36,8 +37,18 @@ def test_pinned_figures():
     assert scnn.latency_ms == 1000 / 123.5
 
 
+def test_pinned_figures_of_the_newer_baselines():
+    """specs/ddrnet.md §6 and specs/pidnet.md §6 (abstracts and official READMEs)."""
+    ddr = published.records(["ddrnet23_slim"], headline_only=True)
+    assert [(r.dataset, r.miou, r.fps) for r in ddr] == [("cityscapes", 77.4, 102.0), ("camvid", 74.7, 230.0)]
+    assert (ddr[0].params_m, ddr[0].cost, ddr[0].cost_unit, ddr[0].gpu) == (5.7, 36.3, "GFLOPs", "RTX 2080Ti")
+    pid = published.records(["pidnet_s"], headline_only=True)
+    assert [(r.dataset, r.miou, r.fps) for r in pid] == [("cityscapes", 78.6, 93.2), ("camvid", 80.1, 153.7)]
+    assert "unverified" in pid[0].note and "n = 4" in published.records(["pidnet_m"], headline_only=True)[0].note
+
+
 def test_frame_columns_and_filters():
     df = published.frame(dataset="camvid")
-    assert set(df["variant"]) == {"s2fpn18", "s2fpn34", "s2fpn34m", "gain18"}
+    assert set(df["variant"]) == {"s2fpn18", "s2fpn34", "s2fpn34m", "gain18", "ddrnet23_slim", "pidnet_s", "pidnet_m"}
     assert list(df.columns) == list(published.FIELDS)
     assert published.backbone("fanet34") == "ResNet-34" and published.backbone("mine.arena") is None

@@ -10,7 +10,7 @@ import torch
 
 import arena
 from arena.dsl import DSLError
-from arena.networks import REPRESENTATIVES as FAMILIES
+from arena.networks import ALL_REPRESENTATIVES as FAMILIES
 from arena.studies.matrix import MATRIX_ROLES, swap_matrix, try_swap
 from blocks.registry import names
 

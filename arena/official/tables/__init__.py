@@ -5,7 +5,7 @@ A new family adds one module here (a function returning its `KeyTable`) and one 
 from __future__ import annotations
 
 from arena.official.keys import KeyTable, OfficialCheckpointError
-from arena.official.tables import fanet, gain, s2fpn, sgcpnet
+from arena.official.tables import ddrnet, fanet, gain, pidnet, s2fpn, sgcpnet
 
 TABLES: dict[str, KeyTable] = {
     "fanet": fanet.fanet(),
@@ -13,6 +13,8 @@ TABLES: dict[str, KeyTable] = {
     "sgcpnet": sgcpnet.sgcpnet(),
     "gain18": gain.gain18(),
     "gain_df2": gain.gain_df2(),
+    "ddrnet": ddrnet.ddrnet(),
+    "pidnet": pidnet.pidnet(),
 }
 
 
