@@ -24,7 +24,9 @@ class GraphNet(nn.Module):
 
     eval(): returns logits (B, classes, H, W).
     train(): returns the logits, or `{"out": logits, "aux": [(aux_logits, weight), ...]}` when the
-    network has auxiliary heads (each resized to the input size, to meet the labels).
+    network has auxiliary heads (each resized to the input size, to meet the labels). A head whose
+    block defines `aux_loss(logits, labels)` (STDC's detail head) adds it as a third item: the
+    training loss calls it instead of cross-entropy.
 
     The final resize is bilinear; whether its corners are aligned is the network's convention
     (`final_align_corners`, a parameter of the network file's def, default False), since the
@@ -77,7 +79,8 @@ class GraphNet(nn.Module):
         for node, dead in (self._train_steps if self.training else self._eval_steps):
             out = self.nodes[node.name](*[env[i] for i in node.inputs])
             if node.aux is not None:
-                aux.append((self._to_input_size(out, image), node.aux))
+                custom = getattr(self.nodes[node.name], "aux_loss", None)  # a head with a loss of its own
+                aux.append((self._to_input_size(out, image), node.aux, *([custom] if custom else [])))
             elif len(node.outputs) == 1:
                 env[node.outputs[0]] = out
             else:

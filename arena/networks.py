@@ -26,6 +26,7 @@ class Family:
     code: str  # official repository, or "" when there is none
     representative: str  # the variant studies and the swap matrix use for the family
     doc: str  # section of docs/networks.md
+    default_study: bool = True  # in `arena ablate`'s default set (the first five; the others: --nets all)
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,11 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
            "2005.11034", "zhouyuan888888/SGCPNet", "sgcpnet", "docs/networks.md#sgcpnet"),
     Family("gain", "Cross-Layer Attentive Feature Upsampling for Low-latency Semantic Segmentation",
            "2601.01167", "hustvl/simpleseg", "gain18", "docs/networks.md#gain"),
+    Family("stdc", "Rethinking BiSeNet For Real-time Semantic Segmentation", "2104.13188",
+           "MichaelFan01/STDC-Seg", "stdc1_seg", "docs/networks.md#stdc-seg", default_study=False),
+    Family("bisenetv2", "BiSeNet V2: Bilateral Network with Guided Aggregation for Real-time Semantic Segmentation",
+           "2004.02147", "CoinCheung/BiSeNet", "bisenetv2",  # the reference code: the authors released none
+           "docs/networks.md#bisenetv2", default_study=False),
 )}
 
 _FANET_UNUSED = "two layers it builds but never calls (S2 smooth, S1 up)"
@@ -75,12 +81,20 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in (
     Variant("gain18_camvid", "gain", backbone="ResNet-18, deep stem", key_table="gain18"),
     Variant("gain_df2", "gain", 18_063_061, (22.00, 89.83), backbone="DFNetV2", key_table="gain_df2"),
     Variant("gain_df2_camvid", "gain", backbone="DFNetV2", key_table="gain_df2"),
+    Variant("stdc1_seg", "stdc", 8_275_104, (16.958, 67.831), backbone="STDC1 (STDCNet813)", key_table="stdc1_seg"),
+    Variant("stdc2_seg", "stdc", 12_305_568, (23.567, 94.268), backbone="STDC2 (STDCNet1446)", key_table="stdc2_seg"),
+    Variant("bisenetv2", "bisenetv2", 3_358_627, (24.747, 98.988), backbone="Detail + Semantic branches",
+            key_table="bisenetv2"),
+    Variant("bisenetv2_camvid", "bisenetv2", backbone="Detail + Semantic branches", key_table="bisenetv2"),
 )}
 
 # `arena profile all`, `arena verify`: every variant with official figures.
 PUBLISHED: tuple[str, ...] = tuple(v.name for v in VARIANTS.values() if v.params is not None)
-# One variant per published network: what studies and the swap matrix run by default.
-REPRESENTATIVES: tuple[str, ...] = tuple(f.representative for f in FAMILIES.values())
+# One variant per published network of the default study set: what studies run by default (the
+# budget of `arena ablate` is planned for these five; `--nets all` adds the others).
+REPRESENTATIVES: tuple[str, ...] = tuple(f.representative for f in FAMILIES.values() if f.default_study)
+# One variant of every family: what the swap matrix (`arena swaps`) covers by default.
+EVERY_FAMILY: tuple[str, ...] = tuple(f.representative for f in FAMILIES.values())
 
 
 def family_of(variant: str) -> Family | None:

@@ -1,4 +1,5 @@
-"""Segmentation losses: cross-entropy with the ignore label, optional OHEM, auxiliary heads by weight."""
+"""Segmentation losses: cross-entropy with the ignore label, optional OHEM, auxiliary heads by weight
+(or by the loss a head block brings: `aux_loss`, see arena/graph.py)."""
 from __future__ import annotations
 
 import torch
@@ -35,8 +36,9 @@ def total_loss(output, labels: torch.Tensor, ohem: float | None = None, min_kept
         main = pixel_loss(output["out"], labels, ohem, min_kept)
         parts = {"main": main}
         total = main
-        for i, (aux, weight) in enumerate(output.get("aux", []), 1):
-            parts[f"aux{i}"] = pixel_loss(aux, labels, ohem, min_kept)
+        for i, (aux, weight, *own_loss) in enumerate(output.get("aux", []), 1):
+            # a head with a loss of its own (STDC's detail head: BCE + Dice on label edges) brings it
+            parts[f"aux{i}"] = own_loss[0](aux, labels) if own_loss else pixel_loss(aux, labels, ohem, min_kept)
             total = total + weight * parts[f"aux{i}"]
         return total, parts
     main = pixel_loss(output, labels, ohem, min_kept)

@@ -3,3 +3,4 @@ from blocks.backbones import bottlenecks  # noqa: F401
 from blocks.backbones import resnet  # noqa: F401
 from blocks.backbones import mobilenetv3  # noqa: F401
 from blocks.backbones import dfnet  # noqa: F401
+from blocks.backbones import ge, stdc  # noqa: F401

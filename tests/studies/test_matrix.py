@@ -10,7 +10,7 @@ import torch
 
 import arena
 from arena.dsl import DSLError
-from arena.networks import REPRESENTATIVES as FAMILIES
+from arena.networks import EVERY_FAMILY as FAMILIES
 from arena.studies.matrix import MATRIX_ROLES, swap_matrix, try_swap
 from blocks.registry import names
 
@@ -33,7 +33,7 @@ def test_swap_runs_or_is_rejected_with_reason(net, role, block):
     logits = out["out"] if isinstance(out, dict) else out
     assert logits.shape == (2, model.classes, 64, 128)
     assert torch.isfinite(logits).all()
-    loss = logits.float().mean() + sum(a.float().mean() * w for a, w in out.get("aux", [])) \
+    loss = logits.float().mean() + sum(a.float().mean() * w for a, w, *_ in out.get("aux", [])) \
         if isinstance(out, dict) else logits.float().mean()
     loss.backward()
     assert math.isfinite(loss.item())

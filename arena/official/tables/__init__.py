@@ -5,7 +5,7 @@ A new family adds one module here (a function returning its `KeyTable`) and one 
 from __future__ import annotations
 
 from arena.official.keys import KeyTable, OfficialCheckpointError
-from arena.official.tables import fanet, gain, s2fpn, sgcpnet
+from arena.official.tables import bisenetv2, fanet, gain, s2fpn, sgcpnet, stdc
 
 TABLES: dict[str, KeyTable] = {
     "fanet": fanet.fanet(),
@@ -13,6 +13,9 @@ TABLES: dict[str, KeyTable] = {
     "sgcpnet": sgcpnet.sgcpnet(),
     "gain18": gain.gain18(),
     "gain_df2": gain.gain_df2(),
+    "stdc1_seg": stdc.stdc1_seg(),
+    "stdc2_seg": stdc.stdc2_seg(),
+    "bisenetv2": bisenetv2.bisenetv2(),
 }
 
 
