@@ -74,6 +74,7 @@ class DetailHead(nn.Module):
     """3x3 conv-BN-ReLU -> 1x1 to one detail logit; trained by BCE + Dice against label edges."""
 
     example_kwargs = {"fuse": "fixed"}  # "official"'s kernel is read by the loss only (see above)
+    base_lr_params = ("fuse",)  # officially in its own optimizer group at the base LR (no head x10)
 
     def __init__(self, x: FeatureSpec, *, classes: int = 1, mid: int = 64, fuse: str = "official",
                  threshold: float = 0.1, strides: list = (1, 2, 4)):

@@ -238,3 +238,25 @@ def test_detail_head_fuse_modes():
     assert "fuse" in dict(fixed.named_buffers())
     with pytest.raises(BlockError, match="one detail logit"):
         get("head", "detail")(FeatureSpec(256, 8), classes=19)
+
+
+# -- the official optimizer, as a schedule option (spec §5.1, §5.3) ------------------------------
+
+def test_official_optimizer_groups():
+    """x10 on the FFM and every head but the detail loss's fuse kernel (its own group at the base LR);
+    `freeze_trunk_bn_affine` leaves the trunk's BN weights and biases out, as the official code does:
+    13,248 parameters there (§7.2), less the unused conv_last BN and BatchNorm1d (2 x 2,048)."""
+    from arena.train.loop import param_groups
+    from arena.train.schedules import PAPER
+
+    net = arena.build("stdc1_seg")
+    sched = PAPER["stdc"]
+    assert sched.freeze_trunk_bn_affine is False  # from scratch: the BN affine trains (docs)
+    count = lambda groups: sum(p.numel() for g in groups for p in g["params"])  # noqa: E731
+    default = param_groups(net, 5e-4, False, sched.lr_mult)
+    official = param_groups(net, 5e-4, False, sched.lr_mult, freeze_trunk_bn_affine=True)
+    assert count(default) == 8_572_896 + 3 and count(default) - count(official) == 13_248 - 2 * 2_048
+    fast = {id(p) for g in default if g["lr_mult"] == 10.0 for p in g["params"]}
+    heads = [n for n in net.plan if n.role.value == "head" or n.block == "bisenet_ffm"]
+    want = {id(p) for n in heads for p in net.nodes[n.name].parameters()} - {id(net.nodes["aux3"].fuse)}
+    assert fast == want
