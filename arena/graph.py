@@ -24,9 +24,11 @@ class GraphNet(nn.Module):
 
     eval(): returns logits (B, classes, H, W).
     train(): returns the logits, or `{"out": logits, "aux": [(aux_logits, weight), ...]}` when the
-    network has auxiliary heads (each resized to the input size, to meet the labels), plus
-    `"aux_loss": [{"kind": "ce" | "boundary", ...}, ...]` (one per aux head) when one of them trains
-    with a loss other than cross-entropy (arena/train/losses.py).
+    network has auxiliary heads (each resized to the input size, to meet the labels). A head whose
+    block trains with a loss of its own (STDC's detail head, PIDNet's boundary head) adds its bound
+    `aux_loss` method as a third item, which `arena.train.losses.total_loss` calls instead of
+    cross-entropy: `aux_loss(logits, labels, main=..., main_loss=...)` returns
+    `{part: (value, weight)}`, a weight of None meaning the node's `aux=` weight.
 
     The final resize is bilinear; whether its corners are aligned is the network's convention
     (`final_align_corners`, a parameter of the network file's def, default False), since the
@@ -47,11 +49,6 @@ class GraphNet(nn.Module):
         self.output = output
         self.classes = specs[output].channels
         self.output_stride = max(s.stride for s in specs.values())
-        # An aux head may train with a loss of its own (PIDNet's boundary head: `aux_loss` on the block);
-        # the rest are cross-entropy heads. Listed in the training output only when one differs.
-        self.aux_losses = tuple(dict(getattr(modules[n.name], "aux_loss", {"kind": "ce"}))
-                                for n in self.plan if n.aux is not None)
-        self._aux_loss_listed = any(loss["kind"] != "ce" for loss in self.aux_losses)
         needed = self._needed_at_inference()
         self.inference_plan = [n for n in self.plan if n.name in needed]
         self._train_steps = self._with_liveness(self.plan)
@@ -84,7 +81,8 @@ class GraphNet(nn.Module):
         for node, dead in (self._train_steps if self.training else self._eval_steps):
             out = self.nodes[node.name](*[env[i] for i in node.inputs])
             if node.aux is not None:
-                aux.append((self._to_input_size(out, image), node.aux))
+                custom = getattr(self.nodes[node.name], "aux_loss", None)  # a head with a loss of its own
+                aux.append((self._to_input_size(out, image), node.aux, *([custom] if custom else [])))
             elif len(node.outputs) == 1:
                 env[node.outputs[0]] = out
             else:
@@ -94,8 +92,6 @@ class GraphNet(nn.Module):
                 del env[name]
         logits = self._to_input_size(env[self.output], image) if self.resize_output else env[self.output]
         if self.training and aux:
-            if self._aux_loss_listed:
-                return {"out": logits, "aux": aux, "aux_loss": [dict(loss) for loss in self.aux_losses]}
             return {"out": logits, "aux": aux}
         return logits
 

@@ -65,6 +65,11 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
            default_study=False),
     Family("pidnet", "PIDNet: A Real-time Semantic Segmentation Network Inspired by PID Controllers",
            "2206.02066", "XuJiacong/PIDNet", "pidnet_s", "docs/networks.md#pidnet", default_study=False),
+    Family("stdc", "Rethinking BiSeNet For Real-time Semantic Segmentation", "2104.13188",
+           "MichaelFan01/STDC-Seg", "stdc1_seg", "docs/networks.md#stdc-seg", default_study=False),
+    Family("bisenetv2", "BiSeNet V2: Bilateral Network with Guided Aggregation for Real-time Semantic Segmentation",
+           "2004.02147", "CoinCheung/BiSeNet", "bisenetv2",  # the reference code: the authors released none
+           "docs/networks.md#bisenetv2", default_study=False),
 )}
 
 _FANET_UNUSED = "two layers it builds but never calls (S2 smooth, S1 up)"
@@ -93,14 +98,20 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in (
             key_table="pidnet"),
     Variant("pidnet_l", "pidnet", 36_939_571, (68.956, 275.822), backbone="PIDNet-L (three-branch)",
             key_table="pidnet"),
+    Variant("stdc1_seg", "stdc", 8_275_104, (16.958, 67.831), backbone="STDC1 (STDCNet813)", key_table="stdc1_seg"),
+    Variant("stdc2_seg", "stdc", 12_305_568, (23.567, 94.268), backbone="STDC2 (STDCNet1446)", key_table="stdc2_seg"),
+    Variant("bisenetv2", "bisenetv2", 3_358_627, (24.747, 98.988), backbone="Detail + Semantic branches",
+            key_table="bisenetv2"),
+    Variant("bisenetv2_camvid", "bisenetv2", backbone="Detail + Semantic branches", key_table="bisenetv2"),
 )}
 
 # `arena profile all`, `arena verify`: every variant with official figures.
 PUBLISHED: tuple[str, ...] = tuple(v.name for v in VARIANTS.values() if v.params is not None)
-# One variant per published network: the swap matrix (`arena swaps`) runs them all.
-ALL_REPRESENTATIVES: tuple[str, ...] = tuple(f.representative for f in FAMILIES.values())
-# What studies (`arena ablate`, networks = "families") run by default: the families whose budget it fits.
+# One variant per published network of the default study set: what studies run by default (the
+# budget of `arena ablate` is planned for these five; `--nets all` adds the others).
 REPRESENTATIVES: tuple[str, ...] = tuple(f.representative for f in FAMILIES.values() if f.default_study)
+# One variant of every family: what the swap matrix (`arena swaps`) covers by default.
+EVERY_FAMILY: tuple[str, ...] = tuple(f.representative for f in FAMILIES.values())
 
 
 def family_of(variant: str) -> Family | None:

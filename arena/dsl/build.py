@@ -136,7 +136,10 @@ def build_nodes(calls: list[Call], in_channels: int = 3) -> tuple[list[Node], di
         arity = block_info.arity_error(len(in_specs))
         if arity:
             raise _err(call.pos, arity, "check the positional arguments of the call")
-        if call.role == Role.FUSION.value and len({s.stride for s in in_specs}) > 1:
+        # a fusion whose block upsamples a deeper input itself (`upsamples_inside`, BiSeNetV2's BGA) checks
+        # its strides in its own constructor
+        if (call.role == Role.FUSION.value and len({s.stride for s in in_specs}) > 1
+                and not getattr(block_info.cls, "upsamples_inside", False)):
             strides = ", ".join(f"{n}@s{s.stride}" for n, s in zip(call.inputs, in_specs))
             raise _err(call.pos, f"stride mismatch at {where}: inputs {strides}",
                        "bring the deeper input to the skip's stride with an upsampler node first")

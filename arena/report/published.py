@@ -10,7 +10,7 @@ them in their own panel, tables mark them with a dagger and their source).
 Units: `miou` in percent, `fps` frames per second, `params_m` millions of parameters, `cost` in the
 unit the paper states (`cost_unit`: "GFLOPs" or "GMACs"; None when the paper gives no figure; none
 of the five seed papers' cost columns could be retrieved, so their `cost` is None; DDRNet's and PIDNet's
-are the recalled paper tables the specs mark unverified). `headline` marks
+are the recalled paper tables the specs mark unverified; BiSeNetV2's 21.15 GFLOPs is the paper's). `headline` marks
 the row a paper leads with for that variant and dataset (the one plots and tables use by default).
 """
 from __future__ import annotations
@@ -66,6 +66,9 @@ _DDR_TABLE = ("params and GFLOPs: the paper's table as recalled by specs/ddrnet.
 _PID = "abstract (arXiv:2206.02066) and official README (XuJiacong/PIDNet)"
 _PID_TIMING = "official speed script: BN after convs removed, fp32 PyTorch, no TensorRT, batch 1, no logits resize"
 _PID_TABLE = "params and GFLOPs: the paper's table as recalled by specs/pidnet.md §6 (unverified against the PDF)"
+_STDC = "paper Table (Cityscapes), via Papers with Code and the official README / latency script (arXiv:2104.13188)"
+_STDC_SCALES = "Seg50 / Seg75: the same network fed 0.5 / 0.75 of 1024x2048; params and FLOPs not in the paper"
+_BISE_TIMING = "TensorRT fp32, 2048x1024 image fed at 1024x512 (inference resolution), prediction upsampled"
 
 PUBLISHED: tuple[Published, ...] = (
     # FANet (docs/networks.md#fanet; specs/fanet.md §6): params and FLOPs of the paper unknown.
@@ -156,6 +159,47 @@ PUBLISHED: tuple[Published, ...] = (
               note="Cityscapes-pretrained; numbers of the latest arXiv version (CamVid split bug fixed)"),
     Published("pidnet_m", "PIDNet-M", "PIDNet-M", "camvid", "test", 82.0, 85.6, "RTX 3090", "PyTorch fp32",
               "720x960", None, None, None, "official README", headline=True, note="Cityscapes-pretrained"),
+    # STDC-Seg (docs/networks.md#stdc-seg; specs/stdc.md §6): Seg50/Seg75 are input scales of one network;
+    # val figures are the best of 60 evaluations on val (official train.py). TensorRT 5.1.5 per the README.
+    Published("stdc1_seg", "STDC1-Seg50", "STDC1", "cityscapes", "test", 71.9, 250.4, "GTX 1080Ti", "TensorRT",
+              "512x1024", None, None, None, "abstract (arXiv:2104.13188)", headline=True, note=_STDC_SCALES),
+    Published("stdc1_seg", "STDC1-Seg75", "STDC1", "cityscapes", "test", 75.3, 126.7, "GTX 1080Ti", "TensorRT",
+              "768x1536", None, None, None, _STDC, note=_STDC_SCALES),
+    Published("stdc1_seg", "STDC1-Seg50", "STDC1", "cityscapes", "val", 72.2, None, None, None, "512x1024", None,
+              None, None, "official README (0.7222); mmseg re-evaluated the checkpoint: 72.17",
+              note="best checkpoint of 60 validations (official train.py)"),
+    Published("stdc1_seg", "STDC1-Seg75", "STDC1", "cityscapes", "val", 74.5, None, None, None, "768x1536", None,
+              None, None, "official README (0.7450)", note="best checkpoint of 60 validations (official train.py)"),
+    Published("stdc2_seg", "STDC2-Seg75", "STDC2", "cityscapes", "test", 76.8, 97.0, "GTX 1080Ti", "TensorRT",
+              "768x1536", None, None, None, "abstract (arXiv:2104.13188)", headline=True, note=_STDC_SCALES),
+    Published("stdc2_seg", "STDC2-Seg50", "STDC2", "cityscapes", "test", 73.4, 188.6, "GTX 1080Ti", "TensorRT",
+              "512x1024", None, None, None, _STDC, note=_STDC_SCALES),
+    Published("stdc2_seg", "STDC2-Seg50", "STDC2", "cityscapes", "val", 74.2, None, None, None, "512x1024", None,
+              None, None, "official README (0.7424); mmseg re-evaluated the checkpoint: 74.16",
+              note="best checkpoint of 60 validations (official train.py)"),
+    Published("stdc2_seg", "STDC2-Seg75", "STDC2", "cityscapes", "val", 77.0, None, None, None, "768x1536", None,
+              None, None, "official README (0.7704)", note="best checkpoint of 60 validations (official train.py)"),
+    Published("stdc1_seg", "STDC1-Seg", "STDC1", "camvid", "test", 73.0, 197.6, "GTX 1080Ti", None, "720x960",
+              None, None, None, "paper CamVid table, recalled (specs/stdc.md §6.2)", headline=True,
+              note="unverified: not found in any indexed source; initialised from the Cityscapes model"),
+    Published("stdc2_seg", "STDC2-Seg", "STDC2", "camvid", "test", 73.9, 152.2, "GTX 1080Ti", None, "720x960",
+              None, None, None, "paper CamVid table, recalled (specs/stdc.md §6.2)", headline=True,
+              note="unverified: not found in any indexed source; initialised from the Cityscapes model"),
+    # BiSeNetV2 (docs/networks.md#bisenetv2; specs/bisenetv2.md §6): from scratch in the paper. Its 21.15
+    # "GFLOPs" behave like MACs at the 512x1024 input and assume a narrower head than the reference code.
+    Published("bisenetv2", "BiSeNetV2", "Detail + Semantic branches", "cityscapes", "test", 72.6, 156.0,
+              "GTX 1080 Ti", "TensorRT", "512x1024", None, 21.15, "GFLOPs",
+              "abstract (arXiv:2004.02147); GFLOPs: the paper's ablation as quoted in CoinCheung/BiSeNet#177",
+              headline=True, note=_BISE_TIMING + "; the reference code's default costs 24.75 GMACs (head 1024 wide)"),
+    Published("bisenetv2", "BiSeNetV2", "Detail + Semantic branches", "cityscapes", "val", 73.4, None, None, None,
+              "512x1024", None, None, None, "paper, as quoted in mmsegmentation PR #804 (73.36 with OHEM)",
+              note="from scratch"),
+    Published("bisenetv2", "BiSeNetV2 (reference code)", "Detail + Semantic branches", "cityscapes", "val", 74.95,
+              103.0, "A40", "TensorRT 10.3 fp32", "1024x2048", None, None, None, "CoinCheung/BiSeNet README",
+              note="ImageNet-pretrained branches (not the paper's from-scratch recipe); fp16 161 FPS"),
+    Published("bisenetv2", "BiSeNetV2", "Detail + Semantic branches", "camvid", "test", 72.4, 124.5, "GTX 1080 Ti",
+              "TensorRT", "720x960", None, None, None, "paper Table 8, recalled (specs/bisenetv2.md §6.1)",
+              headline=True, note="unverified: from a secondary note of the paper; from scratch"),
 )
 
 FIELDS = tuple(f.name for f in dataclasses.fields(Published)) + ("latency_ms", "gmacs")

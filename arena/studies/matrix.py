@@ -11,7 +11,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Callable
 
-from arena.networks import ALL_REPRESENTATIVES
+from arena.networks import EVERY_FAMILY
 
 MATRIX_ROLES = ("attention", "upsampler", "pyramid", "downsampler", "fusion")
 
@@ -50,7 +50,7 @@ def swap_matrix(nets: list[str] | None = None, roles: tuple[str, ...] = MATRIX_R
     from arena.api import resolve
     from blocks.registry import names
 
-    nets = list(nets or ALL_REPRESENTATIVES)
+    nets = list(nets or EVERY_FAMILY)
     for net in nets:
         resolve(net)  # an unknown name fails here, before any cell, with close matches
     todo = [(net, role, block) for net in nets for role in roles for block in names(role)]

@@ -102,15 +102,34 @@ def _schedule(cfg: TrainConfig, family: str | None) -> Schedule:
     return s
 
 
-def param_groups(model, weight_decay: float, decay_all: bool) -> list[dict]:
-    """Weight decay on conv/linear weights only: norm parameters, biases and scalars (1-D) are excluded."""
-    decay, no_decay = [], []
-    for p in model.parameters():
-        (decay if decay_all or p.dim() > 1 else no_decay).append(p)
-    groups = [{"params": decay, "weight_decay": weight_decay}]
-    if no_decay:
-        groups.append({"params": no_decay, "weight_decay": 0.0})
-    return groups
+def param_groups(model, weight_decay: float, decay_all: bool, lr_mult: tuple = (),
+                 freeze_trunk_bn_affine: bool = False) -> list[dict]:
+    """Weight decay on conv/linear weights only: norm parameters, biases and scalars (1-D) are excluded.
+
+    `lr_mult`: (role or role.block, factor) pairs; a node that matches gets the factor on its learning
+    rate (STDC's official x10 on the FFM and the heads), except the parameters a block names in
+    `base_lr_params` (the detail loss's fuse kernel: official base LR). `freeze_trunk_bn_affine`: the BN weights and
+    biases of the trunk (downsampler and backbone nodes) stay out of the optimizer, as STDC's official
+    code leaves its ImageNet backbone's (their running statistics still update).
+    """
+    import torch
+
+    mults = dict(lr_mult)
+    buckets: dict[tuple[float, bool], list] = {}
+    plan = getattr(model, "plan", None)
+    owners = [(n, model.nodes[n.name]) for n in plan] if plan is not None else [(None, model)]
+    for node, module in owners:
+        mult = 1.0 if node is None else mults.get(f"{node.role.value}.{node.block}", mults.get(node.role.value, 1.0))
+        frozen = set()
+        if freeze_trunk_bn_affine and node is not None and node.role.value in ("downsampler", "backbone"):
+            frozen = {id(p) for m in module.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
+                      for p in m.parameters(recurse=False)}
+        base_lr = {id(getattr(module, name)) for name in getattr(module, "base_lr_params", ())}
+        for p in module.parameters():
+            if id(p) not in frozen:
+                buckets.setdefault((1.0 if id(p) in base_lr else mult, decay_all or p.dim() > 1), []).append(p)
+    return [{"params": ps, "weight_decay": weight_decay if decay else 0.0, "lr_mult": mult}
+            for (mult, decay), ps in sorted(buckets.items(), key=lambda kv: (kv[0][0], not kv[0][1]))]
 
 
 def evaluate(model, dataset, classes: int, device, batch: int, d: Dist, names: list[str] | None = None,
@@ -206,7 +225,8 @@ def _train(cfg: TrainConfig, on_log, d: Dist, record: Record) -> Run:
         trained = DistributedDataParallel(model, device_ids=[device.index] if cuda else None)
 
     # -- optimiser, scaler, and where to start --------------------------------------------------------
-    optimizer = torch.optim.SGD(param_groups(model, sched.weight_decay, sched.decay_norms_and_biases),
+    optimizer = torch.optim.SGD(param_groups(model, sched.weight_decay, sched.decay_norms_and_biases, sched.lr_mult,
+                                             sched.freeze_trunk_bn_affine),
                                 lr=sched.lr_at(0), momentum=sched.momentum)
     scaler = torch.amp.GradScaler("cuda", enabled=amp)
     start, curve = 0, {"loss": [], "val": []}
@@ -245,7 +265,7 @@ def _train(cfg: TrainConfig, on_log, d: Dist, record: Record) -> Run:
         wait += time.perf_counter() - fetched
         lr = sched.lr_at(it)
         for group in optimizer.param_groups:
-            group["lr"] = lr
+            group["lr"] = lr * group.get("lr_mult", 1.0)
         images = images.to(device, non_blocking=True)
         if channels_last:
             images = images.contiguous(memory_format=torch.channels_last)

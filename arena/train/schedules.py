@@ -36,6 +36,8 @@ class Schedule:
     log_every: int = 10
     val_images: int = 16  # synthetic validation scenes (real datasets use their val split)
     scale: tuple[float, float] = (0.75, 1.5)  # random scale of real images
+    lr_mult: tuple[tuple[str, float], ...] = ()  # (role or role.block, factor): per-node learning-rate factors
+    freeze_trunk_bn_affine: bool = False  # keep the trunk's BN weights and biases out of the optimizer
     source: str = ""
 
     @property
@@ -110,6 +112,23 @@ PAPER: dict[str, Schedule] = {
                        scale=(0.5, 2.1), eval_every=11_955, ckpt_every=11_955, log_every=50,
                        source="PIDNet official configs/cityscapes/pidnet_small_cityscapes.yaml and tools/train.py; "
                               "from scratch, no class weights (docs/networks.md#pidnet)"),
+    "stdc": Schedule("paper", iters=60_000, batch=48, crop=(512, 1024), lr=0.01, weight_decay=5e-4,
+                     warmup=1000 / 60_000, warmup_start=1e-3, ohem=0.7, ohem_min_kept=48 * 512 * 1024 // 16,
+                     scale=(0.125, 1.5), eval_every=6000, ckpt_every=6000, log_every=50,
+                     lr_mult=(("fusion.bisenet_ffm", 10.0), ("head", 10.0)), freeze_trunk_bn_affine=False,
+                     source="STDC-Seg official train.py / optimizer_loss.py, README command (3 GPUs x 16). "
+                            "Differs on purpose: from scratch here, so the trunk's BN weights and biases train "
+                            "(official: left out of the optimizer, which only makes sense with its ImageNet "
+                            "weights; freeze_trunk_bn_affine=True restores it). Approximations: linear warm-up "
+                            "from 1e-5 (official geometric), uniform scales 0.125-1.5 (official: 12 discrete "
+                            "ones) (docs/networks.md#stdc-seg)"),
+    "bisenetv2": Schedule("paper", iters=150_000, batch=16, crop=(512, 1024), lr=0.05, weight_decay=5e-4,
+                          warmup=1000 / 150_000, warmup_start=0.1, ohem=0.7, ohem_min_kept=16 * 512 * 1024 // 16,
+                          scale=(0.25, 2.0), eval_every=15_000, ckpt_every=15_000, log_every=50,
+                          source="BiSeNetV2 paper's from-scratch recipe as the reference's 2020 train.py: lr 5e-2 "
+                                 "for all, 1 K warm-up (linear here, exponential there), OHEM on main and "
+                                 "boosters. The reference's current recipe (lr 5e-3, heads x10) assumes its "
+                                 "ImageNet branches (docs/networks.md#bisenetv2)"),
 }
 
 

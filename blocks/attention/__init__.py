@@ -2,3 +2,4 @@
 from blocks.attention import crb, ssam  # noqa: F401
 from blocks.attention import fast, self_attention  # noqa: F401
 from blocks.attention import identity, se  # noqa: F401
+from blocks.attention import arm  # noqa: F401

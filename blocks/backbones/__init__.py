@@ -4,3 +4,4 @@ from blocks.backbones import resnet  # noqa: F401
 from blocks.backbones import mobilenetv3  # noqa: F401
 from blocks.backbones import dfnet  # noqa: F401
 from blocks.backbones import residual_stages  # noqa: F401
+from blocks.backbones import ge, stdc  # noqa: F401

@@ -5,6 +5,12 @@ to the input -> 3x3 conv-BN-ReLU. Convs have no bias.
 
 Differences from the official code: none. `out` (the pyramid interface) sets the 3x3 conv's
 output width; the official block keeps the input width (the default).
+
+The same block with `pool_bn=True` is BiSeNetV2's Context Embedding (BiSeNet V2, arXiv:2004.02147;
+reference code CoinCheung/BiSeNet `CEBlock`, specs/bisenetv2.md §2.2.3): a BatchNorm on the pooled
+vector before the 1x1 conv. The reference ends in a 3x3 conv-BN-ReLU, the paper in a plain 3x3 conv:
+`plain_last=True` (no BN, no activation, with a bias). The pooled BN sees one value per channel and
+image: in training it needs a batch of at least 2.
 """
 from __future__ import annotations
 
@@ -19,13 +25,19 @@ from blocks.registry import FeatureSpec, Role, register
 class GAPContext(nn.Module):
     """Add a projected image-level vector to every position, then a 3x3 conv-BN-ReLU."""
 
-    def __init__(self, x: FeatureSpec, *, out: int | None = None, act: str = "relu"):
+    def __init__(self, x: FeatureSpec, *, out: int | None = None, act: str = "relu", pool_bn: bool = False,
+                 plain_last: bool = False):
         super().__init__()
         out = out or x.channels
+        if pool_bn:  # created first: the reference CEBlock's order (bn, conv_gap, conv_last)
+            self.pool_bn = nn.BatchNorm2d(x.channels)
         self.glob = ConvBNAct(x.channels, x.channels, 1, act=act)
-        self.fuse = ConvBNAct(x.channels, out, 3, act=act)
+        self.fuse = ConvBNAct(x.channels, out, 3, act=None, bn=False) if plain_last else ConvBNAct(x.channels, out, 3,
+                                                                                                   act=act)
         self.out_specs = (FeatureSpec(out, x.stride),)
 
     def forward(self, x):
-        g = self.glob(torch.mean(x, dim=(2, 3), keepdim=True))  # (B, C, 1, 1)
-        return self.fuse(x + g)
+        g = torch.mean(x, dim=(2, 3), keepdim=True)  # (B, C, 1, 1)
+        if hasattr(self, "pool_bn"):
+            g = self.pool_bn(g)
+        return self.fuse(x + self.glob(g))

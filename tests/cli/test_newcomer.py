@@ -46,7 +46,7 @@ def tiny_file(tmp_path, out="16", name="tiny.arena"):
     (["profile", "fast_scnn", "--res", "0x512", "--no-save"], "resolution '0x512' must be positive"),
     (["profile", "fast_scnn", "--res", "big", "--no-save"], "resolution 'big' is not HxW"),
     (["profile", "fast_scnn", "--max-memory", "0", "--no-save"], "--max-memory must be a positive number"),
-    (["show", "gia"], "'gia' is neither a network nor a block: did you mean gai?"),
+    (["show", "gia"], "'gia' is neither a network nor a block: did you mean gap, gai, bga?"),
 ])
 def test_bad_value_is_one_line(args, message):
     assert message in one_line_error(run(*args))

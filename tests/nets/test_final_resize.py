@@ -1,5 +1,5 @@
-"""The final resize of the logits follows each official model's convention (specs: FANet and S2-FPN
-align corners, SGCPNet, GAIN and Fast-SCNN do not), for the main and the auxiliary logits alike."""
+"""The final resize of the logits follows each official model's convention (specs: FANet, S2-FPN and
+STDC-Seg align corners, SGCPNet, GAIN, BiSeNetV2 and Fast-SCNN do not), for the main and the auxiliary logits alike."""
 from __future__ import annotations
 
 import pytest
@@ -9,7 +9,8 @@ import torch.nn.functional as F
 import arena
 
 EXPECTED = {"fanet18": True, "s2fpn18": True, "sgcpnet": False, "gain18": False, "fast_scnn": False,
-            "ddrnet23_slim": False, "pidnet_s": True}
+            "ddrnet23_slim": False, "pidnet_s": True,
+            "stdc1_seg": True, "bisenetv2": False}
 SIZE = (128, 192)  # a multiple of every network's output stride (64)
 
 

@@ -5,7 +5,8 @@ import arena
 from arena.report import published
 
 VARIANTS = ("fanet18", "fanet34", "fast_scnn", "s2fpn18", "s2fpn34", "s2fpn34m", "sgcpnet", "gain18", "gain_df2",
-            "ddrnet23_slim", "ddrnet23", "pidnet_s", "pidnet_m", "pidnet_l")
+            "ddrnet23_slim", "ddrnet23", "pidnet_s", "pidnet_m", "pidnet_l",
+            "stdc1_seg", "stdc2_seg", "bisenetv2")
 
 
 def test_every_published_variant_has_a_headline_row_with_a_source():
@@ -35,6 +36,10 @@ def test_pinned_figures():
     scnn = published.records(["fast_scnn"], headline_only=True)[0]
     assert (scnn.params_m, scnn.cost, scnn.framework) == (1.11, None, "TensorFlow")
     assert scnn.latency_ms == 1000 / 123.5
+    stdc = published.records(["stdc2_seg"], dataset="cityscapes", headline_only=True)[0]
+    assert (stdc.miou, stdc.fps, stdc.resolution, stdc.split) == (76.8, 97.0, "768x1536", "test")  # the abstract
+    bise = published.records(["bisenetv2"], dataset="cityscapes", headline_only=True)[0]
+    assert (bise.miou, bise.fps, bise.cost, bise.cost_unit, bise.gmacs) == (72.6, 156.0, 21.15, "GFLOPs", None)
 
 
 def test_pinned_figures_of_the_newer_baselines():
@@ -49,6 +54,7 @@ def test_pinned_figures_of_the_newer_baselines():
 
 def test_frame_columns_and_filters():
     df = published.frame(dataset="camvid")
-    assert set(df["variant"]) == {"s2fpn18", "s2fpn34", "s2fpn34m", "gain18", "ddrnet23_slim", "pidnet_s", "pidnet_m"}
+    assert set(df["variant"]) == {"s2fpn18", "s2fpn34", "s2fpn34m", "gain18", "ddrnet23_slim", "pidnet_s", "pidnet_m",
+                                  "stdc1_seg", "stdc2_seg", "bisenetv2"}
     assert list(df.columns) == list(published.FIELDS)
     assert published.backbone("fanet34") == "ResNet-34" and published.backbone("mine.arena") is None

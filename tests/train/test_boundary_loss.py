@@ -8,7 +8,8 @@ import torch
 import torch.nn.functional as F
 
 import arena
-from arena.train.losses import IGNORE, balanced_bce, bas_loss, boundary_labels, total_loss
+from arena.train.losses import IGNORE, pixel_loss, total_loss
+from blocks.heads.boundary import balanced_bce, bas_loss, boundary_labels
 
 
 def test_edge_labels_mark_label_changes_dilated_by_four():
@@ -36,8 +37,8 @@ def test_bas_loss_keeps_only_confident_boundary_pixels():
     boundary = torch.full((1, 1, 4, 4), -5.0)
     boundary[..., 0, :] = 5.0  # sigmoid(5) > 0.8 on the first row only
     want = F.cross_entropy(logits[..., 0, :], labels[..., 0, :])
-    torch.testing.assert_close(bas_loss(logits, labels, boundary, 0.8), want)
-    assert bas_loss(logits, labels, torch.full_like(boundary, -5.0), 0.8).item() == 0.0  # nothing on a boundary
+    torch.testing.assert_close(bas_loss(logits, labels, boundary, 0.8, pixel_loss), want)
+    assert bas_loss(logits, labels, torch.full_like(boundary, -5.0), 0.8, pixel_loss).item() == 0.0  # nothing on a boundary
 
 
 def test_total_loss_of_pidnet_sums_the_official_terms():
@@ -47,11 +48,11 @@ def test_total_loss_of_pidnet_sums_the_official_terms():
     labels = torch.randint(0, 19, (2, 64, 64))
     out = net(torch.randn(2, 3, 64, 64))
     total, parts = total_loss(out, labels)
-    (p_head, w_p), (d_head, w_d) = out["aux"]
+    (p_head, w_p), (d_head, w_d, _) = out["aux"]
     assert (w_p, w_d) == (0.4, 20.0)
     torch.testing.assert_close(parts["aux1"], F.cross_entropy(p_head, labels, ignore_index=IGNORE))
     torch.testing.assert_close(parts["aux2"], balanced_bce(d_head, boundary_labels(labels)))
-    torch.testing.assert_close(parts["bas2"], bas_loss(out["out"], labels, d_head, 0.8))
+    torch.testing.assert_close(parts["bas2"], bas_loss(out["out"], labels, d_head, 0.8, pixel_loss))
     torch.testing.assert_close(total, parts["main"] + 0.4 * parts["aux1"] + 20.0 * parts["aux2"] + parts["bas2"])
     total.backward()
     assert all(p.grad is not None for p in net.parameters())

@@ -5,7 +5,7 @@ A new family adds one module here (a function returning its `KeyTable`) and one 
 from __future__ import annotations
 
 from arena.official.keys import KeyTable, OfficialCheckpointError
-from arena.official.tables import ddrnet, fanet, gain, pidnet, s2fpn, sgcpnet
+from arena.official.tables import bisenetv2, ddrnet, fanet, gain, pidnet, s2fpn, sgcpnet, stdc
 
 TABLES: dict[str, KeyTable] = {
     "fanet": fanet.fanet(),
@@ -15,6 +15,9 @@ TABLES: dict[str, KeyTable] = {
     "gain_df2": gain.gain_df2(),
     "ddrnet": ddrnet.ddrnet(),
     "pidnet": pidnet.pidnet(),
+    "stdc1_seg": stdc.stdc1_seg(),
+    "stdc2_seg": stdc.stdc2_seg(),
+    "bisenetv2": bisenetv2.bisenetv2(),
 }
 
 
