@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from arena.errors import ArenaError
-from arena.studies.stats import paired_interval
+from arena.stats import paired_interval
 
 
 def ablation_study(swaps: list[str], nets: list[str] | None = None, *, seeds: int = 5, schedule: str = "short",

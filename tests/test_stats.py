@@ -6,7 +6,7 @@ import math
 import pytest
 
 from arena.errors import ArenaError
-from arena.studies.stats import paired_interval
+from arena.stats import paired_interval
 
 
 def test_paired_interval_by_hand():
