@@ -92,5 +92,5 @@ def describe_network(spec: str, swaps=None) -> dict[str, Any]:
     counts = net.param_counts()
     return {**net.resolved.row_fields(), "output_stride": net.output_stride, "classes": net.classes,
             "final_align_corners": net.final_align_corners, "nodes": graph_rows(net),
-            "swapped": [str(n) for n in net.swaps], "params_inference": counts["inference"],
+            "swapped": [str(n) for n in net.swap_notes], "params_inference": counts["inference"],
             "params_total": counts["total"], "params_training_only": counts["training_only"]}

@@ -36,11 +36,12 @@ class GraphNet(nn.Module):
     """
 
     def __init__(self, resolved, plan: list[Node], modules: dict[str, nn.Module],
-                 specs: dict[str, FeatureSpec], output: str, doc: str = "", swaps: tuple = (),
+                 specs: dict[str, FeatureSpec], output: str, doc: str = "", swap_notes: tuple = (),
                  final_align_corners: bool = False):
         super().__init__()
         self.resolved = resolved  # the spec as understood: base, overrides, swaps, canonical
-        self.name, self.canonical, self.doc, self.swaps = resolved.entry, resolved.canonical, doc, tuple(swaps)
+        self.name, self.canonical, self.doc = resolved.entry, resolved.canonical, doc
+        self.swap_notes = tuple(swap_notes)  # what each swap did (nodes replaced, kwargs dropped); the swaps: resolved.swaps
         self.final_align_corners = bool(final_align_corners)
         self.resize_output = True  # False: return the logits at the output node's stride (bench --exclude-resize)
         self.plan = list(plan)

@@ -5,7 +5,7 @@ import sys
 import pytest
 import torch
 
-from arena import env
+from arena import env, telemetry
 
 NVSMI = ("0, GPU-1a2b3c4d-0000-1111-2222-333344445555, NVIDIA H200, 570.124.06, 1980, 3201, 1980, 34, 118.52\n"
          "1, GPU-99999999-0000-1111-2222-333344445555, NVIDIA H200, 570.124.06, 345, 3201, 1980, [N/A], "
@@ -33,14 +33,14 @@ def test_fingerprint_has_every_field_on_cpu(monkeypatch):
 
 
 def test_parse_nvidia_smi():
-    rows = env.parse_nvidia_smi(NVSMI)
+    rows = telemetry.parse_nvidia_smi(NVSMI)
     assert len(rows) == 2
     a, b = rows
     assert a == {"index": 0, "uuid": "GPU-1a2b3c4d-0000-1111-2222-333344445555", "gpu": "NVIDIA H200",
                  "gpu_driver": "570.124.06", "gpu_sm_clock_mhz": 1980, "gpu_mem_clock_mhz": 3201,
                  "gpu_sm_clock_max_mhz": 1980, "gpu_temp_c": 34.0, "gpu_power_w": pytest.approx(118.52)}
     assert b["gpu_temp_c"] is None and b["gpu_power_w"] is None and b["gpu_sm_clock_mhz"] == 345
-    assert env.parse_nvidia_smi("garbage\n\n") == []
+    assert telemetry.parse_nvidia_smi("garbage\n\n") == []
 
 
 def _fake_smi(monkeypatch, stdout, returncode=0):
@@ -50,38 +50,38 @@ def _fake_smi(monkeypatch, stdout, returncode=0):
         calls.append((cmd, kw))
         return subprocess.CompletedProcess(cmd, returncode, stdout=stdout, stderr="")
     monkeypatch.setitem(sys.modules, "pynvml", None)  # pynvml not importable: the nvidia-smi path
-    monkeypatch.setattr(env.shutil, "which", lambda name: "/usr/bin/nvidia-smi")
-    monkeypatch.setattr(env.subprocess, "run", run)
+    monkeypatch.setattr(telemetry.shutil, "which", lambda name: "/usr/bin/nvidia-smi")
+    monkeypatch.setattr(telemetry.subprocess, "run", run)
     return calls
 
 
 def test_gpu_telemetry_through_fake_nvidia_smi(monkeypatch):
     calls = _fake_smi(monkeypatch, NVSMI)
-    t = env.gpu_telemetry("1a2b3c4d-0000-1111-2222-333344445555")  # torch's UUID has no GPU- prefix
+    t = telemetry.gpu_telemetry("1a2b3c4d-0000-1111-2222-333344445555")  # torch's UUID has no GPU- prefix
     assert t["gpu_telemetry"] == "nvidia-smi" and t["gpu_driver"] == "570.124.06"
     assert t["gpu_sm_clock_mhz"] == 1980 and t["gpu_temp_c"] == 34.0 and t["gpu_power_w"] == pytest.approx(118.52)
     cmd, kw = calls[0]
     assert "--format=csv,noheader,nounits" in cmd and kw["timeout"] <= 10
-    second = env.gpu_telemetry("GPU-99999999-0000-1111-2222-333344445555")
+    second = telemetry.gpu_telemetry("GPU-99999999-0000-1111-2222-333344445555")
     assert second["gpu_sm_clock_mhz"] == 345 and second["gpu_power_w"] is None
     # two GPUs and no UUID: which one torch uses is unknown, so nothing is reported
-    assert all(v is None for v in env.gpu_telemetry(None).values())
+    assert all(v is None for v in telemetry.gpu_telemetry(None).values())
 
 
 def test_nvidia_smi_absent_or_failing(monkeypatch):
     monkeypatch.setitem(sys.modules, "pynvml", None)
-    monkeypatch.setattr(env.shutil, "which", lambda name: None)
-    monkeypatch.setattr(env.subprocess, "run", lambda *a, **k: pytest.fail("nvidia-smi is not there"))
-    t = env.gpu_telemetry(None)
+    monkeypatch.setattr(telemetry.shutil, "which", lambda name: None)
+    monkeypatch.setattr(telemetry.subprocess, "run", lambda *a, **k: pytest.fail("nvidia-smi is not there"))
+    t = telemetry.gpu_telemetry(None)
     assert set(t) == set(env.GPU_FIELDS) and all(v is None for v in t.values())
 
     _fake_smi(monkeypatch, "", returncode=9)
-    assert all(v is None for v in env.gpu_telemetry(None).values())
+    assert all(v is None for v in telemetry.gpu_telemetry(None).values())
 
     def timeout(cmd, **kw):
         raise subprocess.TimeoutExpired(cmd, kw.get("timeout"))
-    monkeypatch.setattr(env.subprocess, "run", timeout)
-    assert all(v is None for v in env.gpu_telemetry(None).values())
+    monkeypatch.setattr(telemetry.subprocess, "run", timeout)
+    assert all(v is None for v in telemetry.gpu_telemetry(None).values())
 
 
 def test_fingerprint_on_a_faked_gpu(monkeypatch):
@@ -119,14 +119,14 @@ def test_pynvml_is_preferred_when_importable(monkeypatch):
         def nvmlDeviceGetPowerUsage(h):
             raise RuntimeError("not supported")
     monkeypatch.setitem(sys.modules, "pynvml", FakeNvml)
-    monkeypatch.setattr(env.shutil, "which", lambda name: pytest.fail("pynvml answered"))
-    t = env.gpu_telemetry(None)
+    monkeypatch.setattr(telemetry.shutil, "which", lambda name: pytest.fail("pynvml answered"))
+    t = telemetry.gpu_telemetry(None)
     assert t["gpu_telemetry"] == "pynvml" and t["gpu"] == "Tesla T4" and t["gpu_sm_clock_mhz"] == 1590
     assert t["gpu_mem_clock_mhz"] == 5000 and t["gpu_temp_c"] == 41.0 and t["gpu_power_w"] is None
 
 
 def test_cpu_readers_never_raise():
-    mhz = env.cpu_mhz()
-    temp, sensor = env.cpu_temperature()
+    mhz = telemetry.cpu_mhz()
+    temp, sensor = telemetry.cpu_temperature()
     assert mhz is None or mhz > 0
     assert (temp is None) == (sensor is None)

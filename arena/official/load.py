@@ -85,8 +85,7 @@ def _net(net):
         import arena
 
         net = arena.build(net)
-    swaps = getattr(net, "swaps", ())
-    if swaps:
+    if net.resolved.swaps:
         raise OfficialCheckpointError(f"{net.canonical} is a hybrid (swapped blocks): an official checkpoint "
                                       f"fits only a published variant such as {net.name}")
     return net

@@ -2,7 +2,7 @@
 
 For every network and every block of the swappable roles, try `net[role=block]`: it either builds
 and runs (on meta tensors here, so the whole matrix costs no compute) or the DSL rejects it with a
-reason ("n/a": no such slot, arity, unsupported factor). tests/nets/test_swap_matrix.py runs every
+reason ("n/a": no such slot, arity, unsupported factor). tests/studies/test_matrix.py runs every
 "ok" cell for real, forward and backward.
 """
 from __future__ import annotations

@@ -10,8 +10,8 @@ import torch.fx
 import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
-from tests.fvcore_count import fvcore_analysis
 from blocks.registry import BlockError, FeatureSpec as FS, get
+from tests.helpers import fvcore_analysis
 
 torch.manual_seed(0)
 

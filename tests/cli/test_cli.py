@@ -3,32 +3,27 @@ import subprocess
 import sys
 
 import pytest
-from typer.testing import CliRunner
 
-from arena.cli import app
-
-runner = CliRunner()
+from tests.helpers import run_cli
 
 
-def run(*args):
-    return runner.invoke(app, list(args))
 
 
 def test_version():
     from arena import __version__
-    r = run("--version")
+    r = run_cli("--version")
     assert r.exit_code == 0 and r.output.strip() == f"arena {__version__}"
 
 
 def test_show_fast_scnn_prints_graph_and_totals():
-    r = run("show", "fast_scnn")
+    r = run_cli("show", "fast_scnn")
     assert r.exit_code == 0, r.output
     assert "downsampler.ltd" in r.output and "fusion.ffm" in r.output
     assert "inference 1,137,795" in r.output and "total 1,194,473" in r.output
 
 
 def test_show_with_swap_reports_it():
-    r = run("show", "fast_scnn", "--swap", "upsampler=nearest")
+    r = run_cli("show", "fast_scnn", "--swap", "upsampler=nearest")
     assert r.exit_code == 0, r.output
     assert "swapped up: upsampler.bilinear -> upsampler.nearest" in r.output
     assert "fast_scnn[upsampler=nearest]" in r.output
@@ -38,20 +33,20 @@ def test_show_user_file(tmp_path):
     path = tmp_path / "mine.arena"
     path.write_text("def mine(classes=3):\n    x = downsampler.ltd(image, factor=8, out=16)\n"
                     "    return head.fcn(x, classes=classes)\n")
-    r = run("show", str(path))
+    r = run_cli("show", str(path))
     assert r.exit_code == 0, r.output
     assert "mine.arena:mine" in r.output
 
 
 def test_list_blocks_and_roles():
-    r = run("list", "upsampler")
+    r = run_cli("list", "upsampler")
     assert r.exit_code == 0
     assert "bilinear" in r.output and "gai" in r.output and "ltd" not in r.output
 
 
 def test_list_nets_shows_every_variant():
     import arena
-    r = run("list", "nets")
+    r = run_cli("list", "nets")
     assert r.exit_code == 0
     for name in arena.list_nets():
         assert name in r.output
@@ -68,7 +63,7 @@ def test_list_nets_shows_every_variant():
     (["list", "upsamplers"], "unknown role 'upsamplers': did you mean upsampler"),
 ])
 def test_bad_inputs_one_line_exit_2(args, message):
-    r = run(*args)
+    r = run_cli(*args)
     assert r.exit_code == 2, r.output
     lines = r.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: "), r.output
@@ -80,14 +75,14 @@ def test_bad_file_reports_position(tmp_path):
     path = tmp_path / "bad.arena"
     path.write_text("def bad(classes=3):\n    x = downsampler.ltd(image, factor=8, outt=16)\n"
                     "    return head.fcn(x, classes=classes)\n")
-    r = run("show", str(path))
+    r = run_cli("show", str(path))
     assert r.exit_code == 2
     assert r.output.strip() == ("error: bad.arena:2:42: downsampler.ltd has no keyword 'outt' "
                                 "(did you mean out? its keywords are factor, out, widths, dw_act)")
 
 
 def test_debug_shows_traceback():
-    r = run("--debug", "show", "fast_scnx")
+    r = run_cli("--debug", "show", "fast_scnx")
     assert r.exit_code != 0 and r.exception is not None
 
 

@@ -2,16 +2,11 @@
 from __future__ import annotations
 
 import torch
-from typer.testing import CliRunner
 
 import arena
-from arena.cli import app
 from tests.nets.test_official import as_official, randomised
-from tests.cli_helpers import one_line_error
+from tests.helpers import one_line_error, run_cli
 
-
-def run(*args):
-    return CliRunner().invoke(app, [str(a) for a in args])
 
 
 
@@ -20,7 +15,7 @@ def test_convert_writes_a_loadable_checkpoint(tmp_path):
     ckpt = tmp_path / "official.pth"
     torch.save({"state_dict": as_official(net, "sgcpnet")}, ckpt)
     out = tmp_path / "arena.pth"
-    r = run("convert", "sgcpnet", "--official", ckpt, "--out", out)
+    r = run_cli("convert", "sgcpnet", "--official", ckpt, "--out", out)
     assert r.exit_code == 0, r.output
     assert f"wrote {out}" in r.output
     fresh = arena.build("sgcpnet")
@@ -43,7 +38,7 @@ def test_bad_inputs_write_nothing(tmp_path):
         (other, "does not fit s2fpn18"),
     ]
     for ckpt, message in cases:
-        line = one_line_error(run("convert", "s2fpn18", "--official", ckpt, "--out", out))
+        line = one_line_error(run_cli("convert", "s2fpn18", "--official", ckpt, "--out", out))
         assert message in line, line
         assert out.read_bytes() == b"previous"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["arena.pth", "fanet.pth", "notes.txt"]

@@ -49,8 +49,8 @@ def test_swap_keeps_interface_kwargs_and_reports_dropped():
     net = arena.build("fast_scnn[downsampler=space_to_depth]")
     node = net.node("x8")
     assert node.block == "space_to_depth" and node.kwargs["factor"] == 8 and node.kwargs["out"] == 64
-    assert [n.dropped for n in net.swaps] == [("widths",)]
-    assert "dropped widths" in str(net.swaps[0])
+    assert [n.dropped for n in net.swap_notes] == [("widths",)]
+    assert "dropped widths" in str(net.swap_notes[0])
 
 
 def test_swap_by_node_and_block_name():
@@ -67,7 +67,7 @@ def test_swap_carries_replacement_kwargs():
 
 def test_swap_reaches_block_valued_arguments():
     net = arena.build("s2fpn18[attention=se]")
-    notes = [str(n) for n in net.swaps]
+    notes = [str(n) for n in net.swap_notes]
     assert any("attention.ssam -> attention.se" in n for n in notes), notes
     assert any("attention.crb -> attention.se" in n for n in notes), notes
 
@@ -81,4 +81,4 @@ def test_overrides_and_swaps_do_not_leak_between_builds():
     """Shipped files are parsed once per process: a build must never change what the next one sees."""
     assert arena.build("fast_scnn[classes=5,upsampler=nearest]").classes == 5
     net = arena.build("fast_scnn")
-    assert net.classes == 19 and net.node("up").block == "bilinear" and not net.swaps
+    assert net.classes == 19 and net.node("up").block == "bilinear" and not net.swap_notes

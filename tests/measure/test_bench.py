@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from arena.cli import app
 from arena.measure import bench
 from arena.measure.bench import Case, PreparedCase, Protocol
-from tests.cli_helpers import one_line_error
+from tests.helpers import one_line_error
 
 TINY = dict(iters=3, warmup_min=1, warmup_max=2, warmup_window=1)
 RES = (64, 128)

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 
 import arena
 from blocks.registry import BlockError, FeatureSpec, get
-from tests.fvcore_count import fvcore_analysis, fvcore_total
+from tests.helpers import fvcore_analysis, fvcore_total
 
 
 def _n(module) -> int:
@@ -144,7 +144,7 @@ def test_stem_block_concatenates_conv_path_first():
 def test_upsampler_swap_reaches_bga():
     hybrid = arena.build("bisenetv2[upsampler=bilinear]")
     assert type(hybrid.nodes["fused"].up1).__name__ == "Bilinear"
-    assert any("fused.up" in str(note) for note in hybrid.swaps)
+    assert any("fused.up" in str(note) for note in hybrid.swap_notes)
 
 
 # -- MACs (fvcore) ------------------------------------------------------------------------------

@@ -19,20 +19,11 @@ import torch.nn.functional as F
 
 import arena
 from blocks.registry import FeatureSpec, get
-from tests.fvcore_count import fvcore_total
+from tests.helpers import fvcore_total, primary_macs, rel
 
 SLIM, FULL = "ddrnet23_slim", "ddrnet23"
 
 
-def _rel(a: float, b: float) -> float:
-    return abs(a - b) / b
-
-
-def _primary_macs(spec: str, h: int, w: int) -> int:
-    from arena.measure.counters import count_primary
-
-    model = arena.build(spec).eval().to("meta")
-    return count_primary(model, torch.empty(1, 3, h, w, device="meta"))["total"]
 
 
 # -- counts ---------------------------------------------------------------------------------------
@@ -69,7 +60,7 @@ def test_dappm_param_formula():
     (FULL, 512, 1024, 35_919_353_856), (FULL, 1024, 2048, 143_677_016_064),
 ])
 def test_primary_macs(variant, h, w, official):
-    assert _rel(_primary_macs(variant, h, w), official) < 0.02
+    assert rel(primary_macs(variant, h, w), official) < 0.02
 
 
 @pytest.mark.slow

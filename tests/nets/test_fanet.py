@@ -17,15 +17,12 @@ import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from tests.fvcore_count import fvcore_total
 import arena
 from blocks.registry import BlockError, FeatureSpec, get
+from tests.helpers import fvcore_total, rel
 
 UNUSED_OFFICIAL = 147_712 + 2_112  # S2 smooth + S1 up: built but never called by the official code
 
-
-def _rel(a: float, b: float) -> float:
-    return abs(a - b) / b
 
 
 # -- parameters ---------------------------------------------------------------------------------
@@ -38,7 +35,7 @@ def test_param_counts(net, official_inference, official_aux):
     counts = arena.build(net).param_counts()
     assert counts["inference"] == official_inference - UNUSED_OFFICIAL
     assert counts["total"] == official_inference + official_aux - UNUSED_OFFICIAL
-    assert _rel(counts["inference"], official_inference) < 0.015  # 13.67 M vs 13.82 M: the unused layers
+    assert rel(counts["inference"], official_inference) < 0.015  # 13.67 M vs 13.82 M: the unused layers
 
 
 @pytest.mark.parametrize("depth, official", [(18, 11.18e6), (34, 21.29e6)])
@@ -46,7 +43,7 @@ def test_encoder_params(depth, official):
     stem = get("downsampler", "resnet_stem")(FeatureSpec(3, 1), act="leaky")
     body = get("backbone", "resnet")(stem.out_specs[0], depth=depth, strides=(2, 2, 2, 2), act="leaky")
     n = sum(p.numel() for m in (stem, body) for p in m.parameters())
-    assert _rel(n, official) < 0.005
+    assert rel(n, official) < 0.005
 
 
 # -- MACs ---------------------------------------------------------------------------------------
@@ -57,7 +54,7 @@ def test_encoder_params(depth, official):
     ("fanet34", 16_663_965_184 + 19 * 512 * 1024 * 4),
 ])
 def test_fvcore_macs_512x1024(net, official):
-    assert _rel(fvcore_total(net, 512, 1024), official) < 0.02
+    assert rel(fvcore_total(net, 512, 1024), official) < 0.02
 
 
 def _matmul_macs(spec: str, h: int, w: int) -> int:
@@ -70,11 +67,11 @@ def _matmul_macs(spec: str, h: int, w: int) -> int:
 
 
 def test_fast_attention_matmul_macs_1024x2048():
-    assert _rel(_matmul_macs("fanet18", 1024, 2048), 251.7e6) < 0.001
+    assert rel(_matmul_macs("fanet18", 1024, 2048), 251.7e6) < 0.001
 
 
 def test_self_attention_matmul_macs_1024x2048():
-    assert _rel(_matmul_macs("fanet18[attention=self]", 1024, 2048), 115e9) < 0.01
+    assert rel(_matmul_macs("fanet18[attention=self]", 1024, 2048), 115e9) < 0.01
 
 
 # -- shapes, swaps, tracing -------------------------------------------------------------------

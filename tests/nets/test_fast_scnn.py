@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from tests.fvcore_count import fvcore_analysis
 import arena
+from tests.helpers import fvcore_analysis
 
 
 @pytest.fixture(scope="module")

@@ -20,18 +20,9 @@ import torch.nn.functional as F
 
 import arena
 from blocks.registry import BlockError, FeatureSpec, get
-from tests.fvcore_count import fvcore_total
+from tests.helpers import fvcore_total, primary_macs, rel
 
 
-def _rel(a: float, b: float) -> float:
-    return abs(a - b) / b
-
-
-def _primary_macs(spec: str, h: int, w: int) -> int:
-    from arena.measure.counters import count_primary
-
-    model = arena.build(spec).eval().to("meta")
-    return count_primary(model, torch.empty(1, 3, h, w, device="meta"))["total"]
 
 
 def _randomise_bn(module, seed=0):
@@ -83,7 +74,7 @@ def test_pidnet_m_with_four_branch_blocks_is_the_papers_count():
     ("pidnet_l", 512, 1024, 68_955_604_992), ("pidnet_l", 1024, 2048, 275_822_069_760),
 ])
 def test_primary_macs(variant, h, w, official):
-    assert _rel(_primary_macs(variant, h, w), official) < 0.02
+    assert rel(primary_macs(variant, h, w), official) < 0.02
 
 
 @pytest.mark.slow

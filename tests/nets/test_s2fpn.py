@@ -19,15 +19,12 @@ import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from tests.fvcore_count import fvcore_total
 import arena
 from blocks.registry import BlockError, BlockRef, FeatureSpec, Role, get
+from tests.helpers import fvcore_total, rel
 
 NETS = ["s2fpn18", "s2fpn34", "s2fpn34m"]
 
-
-def _rel(a: float, b: float) -> float:
-    return abs(a - b) / b
 
 
 # -- parameters ---------------------------------------------------------------------------------
@@ -57,19 +54,19 @@ def test_conv_macs_512x1024(net, conv_gmac):
         model(torch.empty(1, 3, 512, 1024, device="meta"))
     ops = counter.get_flop_counts()["Global"]
     assert set(map(str, ops)) == {"aten.convolution"}  # no matmuls anywhere in v1
-    assert _rel(sum(ops.values()) / 2, conv_gmac * 1e9) < 0.001
+    assert rel(sum(ops.values()) / 2, conv_gmac * 1e9) < 0.001
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("net, gmac", [("s2fpn18", 27.97), ("s2fpn34", 47.32)])
 def test_fvcore_macs_512x1024(net, gmac):
-    assert _rel(fvcore_total(net, 512, 1024), gmac * 1e9) < 0.02
+    assert rel(fvcore_total(net, 512, 1024), gmac * 1e9) < 0.02
 
 
 @pytest.mark.slow
 def test_fvcore_macs_34m_360x480():
     """34M at 512x1024 (185.40 G) takes over 30 s on 2 cores; the spec's 360x480 CamVid row is checked instead."""
-    assert _rel(fvcore_total("s2fpn34m", 360, 480, classes=11), 61.35e9) < 0.02
+    assert rel(fvcore_total("s2fpn34m", 360, 480, classes=11), 61.35e9) < 0.02
 
 
 # -- network structure ----------------------------------------------------------------------------

@@ -14,15 +14,12 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from tests.fvcore_count import fvcore_analysis
 import arena
 from blocks.registry import BlockError, FeatureSpec, get
+from tests.helpers import fvcore_analysis, rel
 
 RESIZE_1024 = 19 * 1024 * 2048 * 4  # fvcore's bilinear cost of the wrapper's final resize
 
-
-def _rel(a: float, b: float) -> float:
-    return abs(a - b) / b
 
 
 @pytest.fixture(scope="module")
@@ -190,7 +187,7 @@ def test_primary_macs_1024x2048():
 
     meta = arena.build("sgcpnet").eval().to("meta")
     result = count_primary(meta, torch.empty(1, 3, 1024, 2048, device="meta"))
-    assert _rel(result["total"], 3.599e9) < 0.02
+    assert rel(result["total"], 3.599e9) < 0.02
     assert result["wrapper"] == RESIZE_1024
 
 
@@ -198,7 +195,7 @@ def test_primary_macs_1024x2048():
 @pytest.mark.parametrize("size, official", [((512, 1024), 0.900e9), ((1024, 2048), 3.599e9)])
 def test_fvcore_macs(net, size, official):
     analysis = fvcore_analysis(net, torch.randn(1, 3, *size))
-    assert _rel(analysis.total(), official) < 0.02
+    assert rel(analysis.total(), official) < 0.02
     if size == (1024, 2048):
-        assert _rel(analysis.total() - RESIZE_1024, 3.4392e9) < 0.02
-        assert _rel(analysis.by_operator()["conv"], 3.2749e9) < 0.001
+        assert rel(analysis.total() - RESIZE_1024, 3.4392e9) < 0.02
+        assert rel(analysis.by_operator()["conv"], 3.2749e9) < 0.001

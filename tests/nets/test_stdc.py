@@ -22,7 +22,7 @@ import arena
 from blocks.backbones.stdc import STDCModule
 from blocks.heads.detail import detail_targets, dice_loss
 from blocks.registry import BlockError, FeatureSpec, get
-from tests.fvcore_count import fvcore_analysis, fvcore_total
+from tests.helpers import fvcore_analysis, fvcore_total
 
 
 def _n(module) -> int:

@@ -10,12 +10,8 @@ import pytest
 from arena.errors import ArenaError
 from arena.report import frames, tables
 from tests.report import synth
+from tests.helpers import one_line
 
-
-def one_line(excinfo) -> str:
-    message = str(excinfo.value)
-    assert "\n" not in message and message
-    return message
 
 
 @pytest.fixture()

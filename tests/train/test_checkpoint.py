@@ -13,7 +13,7 @@ from arena.cli import app
 from arena.errors import ArenaError
 from arena.train import checkpoint
 from arena.train.loop import TrainConfig, train
-from tests.cli_helpers import one_line_error
+from tests.helpers import one_line_error
 
 SMOKE = dict(spec="fast_scnn", schedule="smoke", threads=1, iters=2)
 

@@ -15,7 +15,7 @@ import arena
 from arena.cli import app
 from arena.errors import ArenaError
 from arena.train.loop import TrainConfig, TrainingDiverged, train
-from tests.cli_helpers import one_line_error
+from tests.helpers import one_line_error
 
 SMOKE = dict(spec="fast_scnn", schedule="smoke", threads=1)
 

@@ -2,21 +2,16 @@
 from __future__ import annotations
 
 import pytest
-from typer.testing import CliRunner
 
-from arena.cli import app
 from tests.report import synth
-from tests.cli_helpers import one_line_error
+from tests.helpers import one_line_error, run_cli
 
-
-def run(*args):
-    return CliRunner().invoke(app, [str(a) for a in args])
 
 
 
 def test_pareto_writes_three_formats_and_prints_the_front(tmp_path):
     folder = synth.study(tmp_path / "rows")
-    r = run("pareto", folder, "--out", tmp_path / "plots")
+    r = run_cli("pareto", folder, "--out", tmp_path / "plots")
     assert r.exit_code == 0, r.output
     for ext in ("png", "pdf", "svg"):
         assert (tmp_path / "plots" / f"pareto_latency_miou.{ext}").stat().st_size > 0
@@ -25,9 +20,9 @@ def test_pareto_writes_three_formats_and_prints_the_front(tmp_path):
 
 def test_table_markdown_and_latex(tmp_path):
     folder = synth.study(tmp_path / "rows")
-    r = run("table", folder, "--markdown")
+    r = run_cli("table", folder, "--markdown")
     assert r.exit_code == 0 and "| Method" in r.stdout and "fanet18[upsampler=gai]" in r.stdout
-    r = run("table", folder, "--latex", tmp_path / "t.tex")
+    r = run_cli("table", folder, "--latex", tmp_path / "t.tex")
     assert r.exit_code == 0, r.output
     assert r"\texttt{fanet18[upsampler=gai]}" in (tmp_path / "t.tex").read_text()
 
@@ -35,19 +30,19 @@ def test_table_markdown_and_latex(tmp_path):
 def test_bad_inputs(tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert "no result rows in" in one_line_error(run("pareto", empty))
-    assert "does not exist" in one_line_error(run("pareto", tmp_path / "missing"))
+    assert "no result rows in" in one_line_error(run_cli("pareto", empty))
+    assert "does not exist" in one_line_error(run_cli("pareto", tmp_path / "missing"))
     mixed = synth.write(tmp_path / "mixed", [synth.bench("fast_scnn", 4.0), synth.bench("sgcpnet", 3.0, env=synth.GPU2),
                                               synth.train("fast_scnn", 0.5, 0), synth.train("sgcpnet", 0.4, 0)])
-    line = one_line_error(run("pareto", mixed, "--out", tmp_path / "p"))
+    line = one_line_error(run_cli("pareto", mixed, "--out", tmp_path / "p"))
     assert "--allow-mixed" in line and "NVIDIA L4" in line
     costs = synth.write(tmp_path / "costs", [synth.bench("fast_scnn", 4.0)])
-    assert "arena train" in one_line_error(run("pareto", costs, "--out", tmp_path / "p"))
+    assert "arena train" in one_line_error(run_cli("pareto", costs, "--out", tmp_path / "p"))
     blocker = tmp_path / "blocker"
     blocker.write_text("a file")
-    line = one_line_error(run("pareto", synth.study(tmp_path / "rows"), "--out", blocker / "plots"))
+    line = one_line_error(run_cli("pareto", synth.study(tmp_path / "rows"), "--out", blocker / "plots"))
     assert "cannot write the plot" in line and blocker.read_text() == "a file"
-    line = one_line_error(run("table", costs, "--columns", "Method,mIoU"))
+    line = one_line_error(run_cli("table", costs, "--columns", "Method,mIoU"))
     assert "mIoU" in line
     assert not (tmp_path / "p").exists()
 

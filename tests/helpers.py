@@ -1,0 +1,49 @@
+"""What many tests share: running the CLI as a user types it, the one-line error checks, relative
+error, and the counters' figures of a network (fvcore as the specs measured, arena's primary)."""
+from __future__ import annotations
+
+import torch
+from typer.testing import CliRunner
+
+import arena
+from arena.measure.counters import fvcore_analysis  # noqa: F401  (the tests' fvcore, quiet, one place)
+
+
+def run_cli(*args):
+    """`arena ARGS...` through typer's runner (arguments may be paths or numbers)."""
+    from arena.cli import app
+
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def one_line_error(r, code: int = 2) -> str:
+    """A user mistake at the CLI: exit `code`, one line starting `error: `, no traceback."""
+    assert r.exit_code == code, r.output
+    lines = r.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), r.output
+    assert "Traceback" not in r.output
+    return lines[0]
+
+
+def one_line(excinfo) -> str:
+    """A user mistake in the library: an exception whose message is one non-empty line."""
+    message = str(excinfo.value)
+    assert "\n" not in message and message
+    return message
+
+
+def rel(a: float, b: float) -> float:
+    return abs(a - b) / b
+
+
+def fvcore_total(spec: str, h: int, w: int, **overrides) -> int:
+    """fvcore's total MACs of a network at 1x3xHxW, as specs/*.md measured the official code."""
+    return fvcore_analysis(arena.build(spec, **overrides), torch.randn(1, 3, h, w)).total()
+
+
+def primary_macs(spec: str, h: int, w: int) -> int:
+    """arena's primary counter on meta tensors (no storage: any size)."""
+    from arena.measure.counters import count_primary
+
+    model = arena.build(spec).eval().to("meta")
+    return count_primary(model, torch.empty(1, 3, h, w, device="meta"))["total"]
