@@ -12,6 +12,7 @@ import arena
 from arena.dsl import DSLError
 from arena.networks import EVERY_FAMILY as FAMILIES
 from arena.studies.matrix import MATRIX_ROLES, swap_matrix, try_swap
+from arena.train.losses import total_loss
 from blocks.registry import names
 
 CELLS = [(net, role, block) for net in FAMILIES for role in MATRIX_ROLES for block in names(role)]
@@ -33,10 +34,8 @@ def test_swap_runs_or_is_rejected_with_reason(net, role, block):
     logits = out["out"] if isinstance(out, dict) else out
     assert logits.shape == (2, model.classes, 64, 128)
     assert torch.isfinite(logits).all()
-    labels = torch.randint(0, model.classes, (2, 64, 128))  # for heads with a loss of their own (STDC's detail)
-    loss = logits.float().mean() + sum((own[0](a, labels) if own else a.float().mean()) * w
-                                       for a, w, *own in out.get("aux", [])) \
-        if isinstance(out, dict) else logits.float().mean()
+    labels = torch.randint(0, model.classes, (2, 64, 128))
+    loss, _ = total_loss(out, labels)  # the training loss, heads with a loss of their own included
     loss.backward()
     assert math.isfinite(loss.item())
     grads = [p.grad for p in model.parameters()]
