@@ -1,4 +1,5 @@
-"""Seed-paired differences: the mean, a paired t-interval (df = n - 1, scipy.stats), and a verdict.
+"""Paired differences: the mean, a paired t-interval (df = n - 1, scipy.stats), and the verdicts a
+study reports (Holm across its comparisons, TOST equivalence within ±δ, the power of the seeds run).
 
 Why paired: a base network and its swap trained at one seed share their initialisation (where the
 shapes allow) and their data order, so the per-seed difference removes the seed-to-seed variance
@@ -34,3 +35,124 @@ def paired_interval(base: list[float], variant: list[float], confidence: float =
     verdict = "inconclusive" if low <= 0 <= high else ("higher" if low > 0 else "lower")
     return {"n": n, "mean": mean, "sd": sd, "se": se, "t": t, "confidence": confidence, "low": low,
             "high": high, "deltas": deltas, "verdict": verdict}
+
+
+# -- verdicts: a comparison, equivalence, Holm across a study, power ------------------------------
+ALPHA = 0.05  # every verdict's level (two-sided tests; TOST at the same level)
+POWER = 0.80  # the power the smallest detectable difference and the seeds needed refer to
+VERDICT_MIN_PAIRS = 3  # two pairs describe (mean and both values); three or more give a verdict
+
+
+def compare(base: list[float], variant: list[float], delta: float, confidence: float = 0.95) -> dict[str, Any]:
+    """variant - base per pair, everything a verdict needs (before Holm: `holm_verdicts` decides).
+
+    `p`: two-sided paired t-test of a zero mean difference (scipy.stats.ttest_1samp on the deltas);
+    `p_equivalence`: the two-one-sided test (TOST) against +-`delta`, the larger of the two one-sided
+    p-values; `min_detectable`: the smallest true difference this many pairs detect with 80 % power at
+    the observed spread; `seeds_needed`: the pairs needed to detect +-`delta` so. NaN where undefined.
+    """
+    from scipy import stats
+
+    if delta <= 0:
+        raise ArenaError(f"--delta must be positive (the equivalence margin), got {delta:g}")
+    r = paired_interval(base, variant, confidence)
+    deltas, n, mean, sd = r["deltas"], r["n"], r["mean"], r["sd"]
+    if sd <= 1e-12 * max(1.0, abs(mean)):  # every pair differs by the same amount (to rounding): nothing is uncertain
+        sd = 0.0
+        p = 0.0 if abs(mean) > 1e-12 else 1.0
+        p_eq = 0.0 if abs(mean) < delta else 1.0
+    else:
+        p = float(stats.ttest_1samp(deltas, 0.0).pvalue)
+        p_eq = max(float(stats.ttest_1samp(deltas, -delta, alternative="greater").pvalue),
+                   float(stats.ttest_1samp(deltas, delta, alternative="less").pvalue))
+    ci = [r["low"], r["high"]] if sd else [mean, mean]
+    return {"n": n, "mean": mean, "sd": sd, "ci": ci, "p": p, "p_equivalence": p_eq,
+            "delta": delta, "per_seed": deltas, "min_detectable": min_detectable(sd, n),
+            "seeds_needed": seeds_needed(sd, delta)}
+
+
+def holm(p_values: list[float]) -> list[float]:
+    """Holm's step-down adjustment: sorted p times (m - rank), made monotone, capped at 1."""
+    m = len(p_values)
+    order = sorted(range(m), key=lambda i: p_values[i])
+    adjusted, running = [0.0] * m, 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p_values[i]))
+        adjusted[i] = running
+    return adjusted
+
+
+def holm_verdicts(comparisons: list[dict[str, Any]]) -> int:
+    """Adjust, across the comparisons of one metric, `p` and `p_equivalence` by Holm, and set each
+    `verdict`: higher / lower (p_holm < ALPHA), `equivalent within ±delta` (the TOST's Holm p <
+    ALPHA), else inconclusive; `descriptive` below VERDICT_MIN_PAIRS pairs (no verdict, not counted).
+    Returns the number of comparisons adjusted over."""
+    judged = [c for c in comparisons if c["n"] >= VERDICT_MIN_PAIRS]
+    for c in comparisons:
+        if c["n"] < VERDICT_MIN_PAIRS:
+            c.update(p_holm=None, p_equivalence_holm=None, verdict="descriptive")
+    for c, p, q in zip(judged, holm([c["p"] for c in judged]), holm([c["p_equivalence"] for c in judged])):
+        c.update(p_holm=p, p_equivalence_holm=q, comparisons=len(judged))
+        if p < ALPHA:
+            c["verdict"] = "higher" if c["mean"] > 0 else "lower"
+        elif q < ALPHA:
+            c["verdict"] = f"equivalent within ±{c['delta']:g}"
+        else:
+            c["verdict"] = "inconclusive"
+    return len(judged)
+
+
+def power(effect: float, sd: float, n: int, alpha: float = ALPHA) -> float:
+    """Power of the two-sided paired t-test with n pairs to detect a true mean difference `effect`
+    (noncentral t, scipy.stats.nct)."""
+    from scipy import stats
+
+    if n < 2:
+        return math.nan
+    df = n - 1
+    crit = float(stats.t.ppf(1 - alpha / 2, df))
+    if sd == 0:
+        return 1.0 if effect != 0 else alpha
+    nc = abs(effect) * math.sqrt(n) / sd
+    upper, lower = float(stats.nct.sf(crit, df, nc)), float(stats.nct.cdf(-crit, df, nc))
+    # far in the tails scipy's noncentral t can return NaN for a probability that is ~0 (or ~1)
+    upper = upper if math.isfinite(upper) else 1.0
+    lower = lower if math.isfinite(lower) else 0.0
+    return min(1.0, upper + lower)
+
+
+def min_detectable(sd: float, n: int, target: float = POWER, alpha: float = ALPHA) -> float:
+    """The smallest true difference detected with `target` power by n pairs at spread `sd`."""
+    from scipy.optimize import brentq
+
+    if n < 2 or not math.isfinite(sd):
+        return math.nan
+    if sd == 0:
+        return 0.0
+    high = sd
+    while power(high, sd, n, alpha) < target:
+        high *= 2
+    return float(brentq(lambda e: power(e, sd, n, alpha) - target, 0.0, high, xtol=sd * 1e-6))
+
+
+def seeds_needed(sd: float, delta: float, target: float = POWER, alpha: float = ALPHA,
+                 most: int = 10_000) -> int | None:
+    """The fewest pairs (>= 2) that detect a true difference of `delta` with `target` power at
+    spread `sd` (estimated from the pairs run); None when sd is unknown or `most` would not do."""
+    if not math.isfinite(sd):
+        return None
+    for n in range(2, most + 1):
+        if power(delta, sd, n, alpha) >= target:
+            return n
+    return None
+
+
+def log_ratio(base_ms: list[float], variant_ms: list[float], delta: float = 0.03) -> dict[str, Any]:
+    """A latency comparison paired by round: `compare` on log times (the per-round log-ratio), with
+    the mean and interval reported as ratios (`ratio`, `ratio_ci`) and equivalence within +-delta
+    (3 %: ratios within [1/1.03, 1.03])."""
+    logs_b = [math.log(t) for t in base_ms]
+    logs_v = [math.log(t) for t in variant_ms]
+    c = compare(logs_b, logs_v, math.log1p(delta))
+    c.update(ratio=math.exp(c["mean"]), ratio_ci=[math.exp(c["ci"][0]), math.exp(c["ci"][1])], delta_ratio=delta)
+    return c

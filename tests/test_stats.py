@@ -39,3 +39,77 @@ def test_an_interval_that_crosses_zero_is_inconclusive():
 def test_one_seed_has_no_interval():
     with pytest.raises(ArenaError, match="at least 2 seeds.*df = n - 1 = 0.*better 3"):
         paired_interval([0.5], [0.6])
+
+
+# -- verdicts -----------------------------------------------------------------------------------
+from arena.stats import compare, holm, holm_verdicts, log_ratio, min_detectable, power, seeds_needed  # noqa: E402
+
+
+def _t2_tail(t: float) -> float:
+    """P(T > t) for Student's t with 2 degrees of freedom: 1/2 - t / (2 sqrt(2 + t^2)) (closed form)."""
+    return 0.5 - t / (2 * math.sqrt(2 + t * t))
+
+
+def test_compare_p_values_by_hand():
+    """deltas 0.05, 0.04, 0.06: se = 0.01 / sqrt 3, t = 5 sqrt 3; df = 2 has a closed-form tail."""
+    c = compare([0.50, 0.52, 0.48], [0.55, 0.56, 0.54], delta=0.1)
+    se = 0.01 / math.sqrt(3)
+    assert c["p"] == pytest.approx(2 * _t2_tail(0.05 / se), rel=1e-6)  # 0.01307
+    # TOST against +-0.1: the upper one-sided test (mean < 0.1) is the larger p
+    assert c["p_equivalence"] == pytest.approx(_t2_tail((0.1 - 0.05) / se), rel=1e-6)
+    assert c["per_seed"] == pytest.approx([0.05, 0.04, 0.06]) and c["n"] == 3
+
+
+def test_holm_by_hand():
+    # sorted 0.01, 0.03, 0.04 times 3, 2, 1 = 0.03, 0.06, 0.04 -> monotone 0.03, 0.06, 0.06
+    assert holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])
+    assert holm([0.5, 0.9]) == pytest.approx([1.0, 1.0])
+
+
+def test_verdicts_after_holm_and_two_seeds_describe_only():
+    higher = compare([0.50, 0.52, 0.48], [0.55, 0.56, 0.54], delta=0.01)  # p 0.013 alone
+    same = compare([0.50, 0.52, 0.48, 0.51], [0.501, 0.519, 0.481, 0.5105], delta=0.01)
+    noisy = compare([0.50, 0.52, 0.48], [0.53, 0.50, 0.50], delta=0.01)
+    two = compare([0.5, 0.6], [0.7, 0.8], delta=0.01)
+    assert holm_verdicts([higher, same, noisy, two]) == 3  # the two-seed one is not counted
+    assert higher["p_holm"] == pytest.approx(min(1, 3 * higher["p"]))
+    assert higher["verdict"] == ("higher" if 3 * higher["p"] < 0.05 else "inconclusive")
+    assert same["verdict"] == "equivalent within ±0.01"
+    assert noisy["verdict"] == "inconclusive"
+    assert two["verdict"] == "descriptive" and two["p_holm"] is None and two["per_seed"] == pytest.approx([0.2, 0.2])
+
+
+def test_power_against_a_simulation():
+    """The noncentral-t power agrees with 20,000 simulated paired t-tests (scipy.stats.ttest_1samp)."""
+    import numpy as np
+    from scipy import stats
+
+    rng = np.random.default_rng(0)
+    n, sd, effect = 5, 1.0, 1.2
+    draws = rng.normal(effect, sd, size=(20_000, n))
+    simulated = float(np.mean(stats.ttest_1samp(draws, 0.0, axis=1).pvalue < 0.05))
+    assert power(effect, sd, n) == pytest.approx(simulated, abs=0.01)
+
+
+def test_seeds_needed_and_the_smallest_detectable_difference():
+    # effect size 1 (delta = sd): the textbook paired t-test needs 10 pairs for 80 % power at 5 %
+    assert seeds_needed(1.0, 1.0) == 10
+    assert power(1.0, 1.0, 9) < 0.8 <= power(1.0, 1.0, 10)
+    # many pairs: the normal approximation (z_0.975 + z_0.8) sd / sqrt(n) = 2.8016 sd / sqrt(n)
+    assert min_detectable(1.0, 400) == pytest.approx(2.8016 / 20, rel=0.005)
+    assert min_detectable(2.0, 3) > min_detectable(1.0, 3) > min_detectable(1.0, 10)
+    assert math.isnan(min_detectable(float("nan"), 3)) and seeds_needed(float("nan"), 1.0) is None
+
+
+def test_latency_as_a_ratio_with_its_interval():
+    base = [10.0, 11.0, 10.5, 10.2]
+    variant = [15.0, 16.5, 15.75, 15.3]  # exactly 1.5x every round
+    r = log_ratio(base, variant)
+    assert r["ratio"] == pytest.approx(1.5) and r["ratio_ci"] == pytest.approx([1.5, 1.5])
+    assert r["p"] == 0.0 and r["p_equivalence"] == 1.0  # 50 % slower is no equivalence within 3 %
+
+
+def test_delta_must_be_positive():
+    for bad in (0.0, -1.0):
+        with pytest.raises(ArenaError, match="--delta must be positive"):
+            compare([1.0, 2.0, 3.0], [1.0, 2.0, 3.5], delta=bad)

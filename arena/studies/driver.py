@@ -30,7 +30,7 @@ def _bench(job: Job) -> list[dict[str, Any]]:
     return [bench.to_row(r) for r in bench.bench([bench.Case(spec, job.res, protocol) for spec in job.specs])]
 
 
-def _train(job: Job) -> list[dict[str, Any]]:
+def _train(job: Job, on_log=None) -> list[dict[str, Any]]:
     """A training run in a scratch folder (its checkpoints are not kept: the row is the record)."""
     import tempfile
 
@@ -41,7 +41,7 @@ def _train(job: Job) -> list[dict[str, Any]]:
     crop = options.pop("crop", None)
     with tempfile.TemporaryDirectory() as scratch:
         run = train(TrainConfig(job.specs[0], seed=job.seed, threads=job.threads, out=scratch,
-                                crop=parse_res(crop) if crop else None, **options))
+                                crop=parse_res(crop) if crop else None, **options), on_log=on_log)
     run.row["metrics"].pop("run_dir", None)  # the scratch folder is gone
     return [run.row]
 
@@ -49,11 +49,12 @@ def _train(job: Job) -> list[dict[str, Any]]:
 EXECUTORS: dict[str, Callable[[Job], list[dict[str, Any]]]] = {"profile": _profile, "bench": _bench, "train": _train}
 
 
-def execute(job: Job | dict[str, Any], device: str | None = None) -> list[dict[str, Any]]:
+def execute(job: Job | dict[str, Any], device: str | None = None, on_log=None) -> list[dict[str, Any]]:
     """Run one job (in any process) and return its rows, tagged with the job's key and study.
 
     `device` runs the job there instead of on the device it names (a Ray task sees only the GPU Ray
-    gave it, as cuda:0); its rows keep the job's keys and record the device that ran."""
+    gave it, as cuda:0); its rows keep the job's keys and record the device that ran. `on_log` gets a
+    training job's iteration reports (in-process runs only: the CLI's per-job bar)."""
     import dataclasses
 
     import torch
@@ -68,7 +69,7 @@ def execute(job: Job | dict[str, Any], device: str | None = None) -> list[dict[s
         raise StudyError(f"unknown job kind {job.kind!r}")
     if job.threads:
         torch.set_num_threads(job.threads)
-    rows = EXECUTORS[job.kind](job)
+    rows = EXECUTORS[job.kind](job, on_log) if job.kind == "train" and on_log else EXECUTORS[job.kind](job)
     for row, key in zip(rows, keys):
         row["job_key"], row["study"] = key, job.study
         row["protocol"]["job_threads"] = job.threads
@@ -86,8 +87,16 @@ class StudyRun:
 
 
 def run_study(study: Study, engine, out, *, retry_failed: bool = False, rerun_stale: bool = False,
-              dry_run: bool = False, on_progress=None) -> StudyRun:
-    """Expand once, skip what is done, run the rest on `engine`; only this process appends rows."""
+              dry_run: bool = False, on_progress=None, on_plan=None, on_log=None) -> StudyRun:
+    """Expand once, skip what is done, check and estimate the rest, then run it on `engine`.
+
+    Before any job runs, every job is checked (`plan.preflight`: one StudyError listing what cannot
+    run) and estimated (`estimate.job_seconds`); `on_plan(summary)` sees the plan then and may stop
+    the study by raising (the CLI prints it and applies its budget). Only this process appends rows.
+    """
+    from arena.studies.estimate import job_seconds
+    from arena.studies.plan import device_of, preflight
+
     store = out if isinstance(out, Store) else Store(out)
     store.check_writable()  # probed, not made: a study refused below leaves nothing
     plan = expand(study)
@@ -102,16 +111,23 @@ def run_study(study: Study, engine, out, *, retry_failed: bool = False, rerun_st
             held.append((job, next(failed[k] for k in keys if k in failed)))
         else:
             todo.append(job)
+    problems = preflight(todo)
+    if problems:
+        label, reason = problems[0]
+        more = f" (and {len(problems) - 1} more jobs)" if len(problems) > 1 else ""
+        raise StudyError(f"{label} cannot run: {reason}{more}; nothing was run")
+    threads = engine.describe().get("threads_per_worker")
+    estimates = [(j.label, job_seconds(j, device_of(j), threads)) for j in todo]
     summary: dict[str, Any] = {"study": study.name, "jobs": len(plan.jobs), "skipped": len(skipped),
                                "to_run": len(todo), "held_failed": [(j.label, e) for j, e in held],
                                "not_applicable": plan.not_applicable, "engine": engine.describe(),
-                               "out": str(store.folder)}
+                               "out": str(store.folder), "plan": [label for label, _ in estimates],
+                               "estimates_s": [s for _, s in estimates],
+                               "estimated_s": sum(s for _, s in estimates) / max(1, getattr(engine, "workers", 1))}
     if dry_run:
-        from arena.studies.plan import estimate_seconds
-
-        summary["plan"] = [j.label for j in todo]
-        summary["estimated_s"] = sum(estimate_seconds(j) for j in todo)
         return StudyRun(summary, plan)
+    if on_plan:
+        on_plan(summary)
     if retry_failed:
         store.clear_failures({k for j in todo for k in j.keys()})
     written, failures = [], []
@@ -126,6 +142,6 @@ def run_study(study: Study, engine, out, *, retry_failed: bool = False, rerun_st
         store.record_failure(job.to_dict(), job.keys(), error)
         failures.append((job.label, error))
 
-    engine.run(todo, on_rows, on_failure, on_progress)
+    engine.run(todo, on_rows, on_failure, on_progress, **({"on_log": on_log} if on_log else {}))
     summary.update(rows_written=len(written), failed=failures)
     return StudyRun(summary, plan)

@@ -119,23 +119,65 @@ def _check_builds(net: str, swap: str) -> str:
     return build(net, [swap], device="meta").canonical
 
 
-def estimate_seconds(job: Job) -> float:
-    """A rough cost for `--dry-run`, from the MACs of the networks on this kind of CPU (~20 GMAC/s)."""
-    from arena.measure.profile import profile
+def device_of(job: Job) -> str:
+    """Where a job runs: its bench or train device (profile jobs count on meta tensors: cpu)."""
+    options = job.bench if job.kind == "bench" else job.train if job.kind == "train" else {}
+    return str(options.get("device", "cpu"))
 
-    rate = 20e9
-    if job.kind == "profile":
-        return 1.0
-    if job.kind == "bench":
-        macs = sum(profile(s, job.res)["macs"] for s in job.specs)
-        iters = job.bench.get("iters", 20) + 10
-        return macs * iters / rate
-    from arena.train.schedules import schedule_for
 
-    s = schedule_for(job.train.get("schedule", "short"), None) if job.train.get("schedule") != "paper" else None
-    if s is None:
-        return float("nan")
-    iters = job.train.get("iters") or s.iters
-    crop = s.crop
-    macs = profile(job.specs[0], crop)["macs"]
-    return 3 * macs * s.batch * iters / rate
+def preflight(jobs: list[Job]) -> list[tuple[str, str]]:
+    """(job label, reason) for every job that cannot run as planned, found before any runs: the
+    device is missing, the network cannot run at the job's size, its classes differ from the
+    dataset's, the dataset folder is not there. Each distinct question is asked once."""
+    import torch
+
+    from arena.api import build
+    from arena.errors import ArenaError
+    from arena.measure.profile import check_resolution
+
+    problems, seen = [], {}
+
+    def once(key, check):
+        if key not in seen:
+            try:
+                check()
+                seen[key] = None
+            except ArenaError as e:
+                seen[key] = str(e)
+        return seen[key]
+
+    for job in jobs:
+        device = device_of(job)
+        reason = None
+        if device.startswith("cuda") and not torch.cuda.is_available():
+            reason = f"--device {device}: no CUDA device here (torch.cuda.is_available() is False); use --device cpu"
+        for spec in job.specs:
+            if reason:
+                break
+            net = build(spec, device="meta")
+            size = job.res
+            if job.kind == "train":
+                from arena.train.schedules import SCHEDULES
+
+                schedule = SCHEDULES.get(job.train.get("schedule", "short"))
+                from arena.checks import parse_res
+
+                size = parse_res(job.train["crop"]) if job.train.get("crop") else (schedule.crop if schedule else None)
+                data = job.train.get("data", "synthetic")
+                reason = once(("data", data, net.classes), lambda: _check_data(data, net.classes, spec))
+            if size and not reason:
+                reason = once(("size", spec, tuple(size)), lambda: check_resolution(net, *size))
+        if reason:
+            problems.append((job.label, reason))
+    return problems
+
+
+def _check_data(data: str, classes: int, spec: str) -> None:
+    from arena.data import open_dataset
+    from arena.errors import ArenaError
+
+    _, desc = open_dataset(data, "val", crop=None, length=1) if data.startswith("synthetic") else \
+        open_dataset(data, "val")
+    if desc["classes"] != classes:
+        raise ArenaError(f"{spec} predicts {classes} classes but {desc['name']} has {desc['classes']}: "
+                         f"train {spec.split('[')[0]}[classes={desc['classes']}]")

@@ -155,7 +155,7 @@ def evaluate(model, dataset, classes: int, device, batch: int, d: Dist, names: l
 
 
 def train(cfg: TrainConfig, on_log: Callable[[dict[str, Any]], None] | None = None) -> Run:
-    """Train one network under one schedule and seed; returns the run (row written by rank 0)."""
+    """Train one network under one schedule and seed; returns the run (its row, for the caller to append)."""
     with deterministic(cfg.deterministic) as record:
         d = init(cfg.device)
         try:

@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Column, Table
 
 from arena.cli.render.common import console
+from arena.cli.render.studies import ablation_tables, study_summary
 
 
 # -- arena train ----------------------------------------------------------------------------------
@@ -55,61 +56,6 @@ def train_summary(row: dict[str, Any]) -> Table:
                            f"{100 * m['data_wait_fraction']:.1f} %")
     table.add_row("run folder", escape(m["run_dir"]))
     return table
-
-
-# -- arena ablate / arena run ---------------------------------------------------------------------
-def _interval(d: dict[str, Any], scale: float = 1.0, digits: int = 2, unit: str = "") -> str:
-    mean, low, high = d["mean"] * scale, d["low"] * scale, d["high"] * scale
-    text = f"{mean:+.{digits}f}{unit} [{low:+.{digits}f}, {high:+.{digits}f}]"
-    return text + (" [yellow]inconclusive[/]" if d["verdict"] == "inconclusive" else "")
-
-
-def ablation_tables(table: list[dict[str, Any]], outcome: dict[str, Any]) -> list[Any]:
-    """Per network: deltas (swapped - base) in params, GMACs, latency and mIoU, with paired 95 % intervals."""
-    out: list[Any] = []
-    t = Table(Column("network", no_wrap=True), Column("swap", no_wrap=True), Column("params", justify="right"),
-              Column("GMACs", justify="right"), Column(escape("latency ms [95 % CI]"), no_wrap=True),
-              Column(escape("mIoU points [95 % CI]"), no_wrap=True), Column("per-seed mIoU deltas", no_wrap=True),
-              title="ablation: swapped - base (paired by seed; latency paired by interleaved round)")
-    for e in table:
-        if not e["applicable"]:
-            t.add_row(e["network"], escape(e["swap"]), "n/a", "", "", "", escape(e["reason"]))
-            continue
-        params = f"{e['params']['delta']:+,}" if "params" in e else "-"
-        gmacs = f"{e['gmacs']['delta']:+.3f}" if "gmacs" in e else "-"
-        lat = _interval(e["latency_ms"], digits=1) + f" (x{e['latency_ms']['ratio']:.2f})" if "latency_ms" in e else "-"
-        if "miou" in e and "mean" in e["miou"]:
-            miou = _interval(e["miou"], scale=100)
-            seeds = ", ".join(f"{100 * d:+.2f}" for d in e["miou"]["deltas"])
-        elif "miou" in e:
-            miou, seeds = escape(e["miou"]["verdict"]), ", ".join(f"{100 * d:+.2f}" for d in e["miou"]["deltas"])
-        else:
-            miou, seeds = "-", ""
-        t.add_row(e["network"], escape(e["swap"]), params, gmacs, lat, miou, seeds)
-    out.append(t)
-    out.append(study_summary(outcome))
-    out.append("[dim]Intervals: mean difference with a paired t-interval at 95 % (df = n - 1); an interval that "
-               "contains 0 is inconclusive, never a gain. mIoU in points on the synthetic validation set unless "
-               "the study names a dataset.[/]")
-    return out
-
-
-def study_summary(o: dict[str, Any]) -> str:
-    parts = [f"study {o['study']}: {o['jobs']} jobs, {o['skipped']} already done, {o['to_run']} to run"]
-    if "rows_written" in o:
-        parts.append(f"{o['rows_written']} rows written to {o['out']}")
-    if o.get("estimated_s") is not None:
-        parts.append(f"estimated {o['estimated_s'] / 60:.1f} min on this CPU (rough: ~20 GMAC/s)")
-    if o.get("held_failed"):
-        parts.append(f"{len(o['held_failed'])} failed before (--retry-failed runs them)")
-    if o.get("failed"):
-        parts.append(f"[red]{len(o['failed'])} failed[/]: " + escape("; ".join(f"{j}: {e}" for j, e in o["failed"][:3])))
-    if o.get("not_applicable"):
-        parts.append(f"{len(o['not_applicable'])} n/a cells")
-    text = "; ".join(parts) + f" (engine: {escape(str(o['engine']))})"
-    if o.get("plan") is not None:
-        text += "\n" + "\n".join(f"  {escape(label)}" for label in o["plan"])
-    return text
 
 
 # -- arena pareto / table / demo ------------------------------------------------------------------

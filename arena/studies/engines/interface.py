@@ -2,7 +2,8 @@
 
 `on_rows(job, rows)` is called in the driver for each finished job (the driver alone writes the
 results store), `on_failure(job, error)` for a job that raised, `on_progress(done, total, label)`
-as jobs finish. An engine that cannot go on (a worker process died) raises StudyInterrupted after
+as jobs start or finish, and `on_log(report)` (optional, in-process engines) a training job's
+iteration reports. An engine that cannot go on (a worker process died) raises StudyInterrupted after
 handing back every row it has.
 """
 from __future__ import annotations

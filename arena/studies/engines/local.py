@@ -36,7 +36,9 @@ class LocalEngine:
     def describe(self) -> dict:
         return {"engine": self.name, "workers": self.workers, "threads_per_worker": self.threads}
 
-    def run(self, jobs, on_rows: Callable, on_failure: Callable, on_progress: Callable | None = None) -> None:
+    def run(self, jobs, on_rows: Callable, on_failure: Callable, on_progress: Callable | None = None,
+            on_log: Callable | None = None) -> None:
+        """Jobs in order (pooled ones first when workers > 1); `on_log` sees in-process training jobs."""
         from arena.studies.driver import execute
 
         jobs = [j if j.threads else _with_threads(j, self.threads) for j in jobs]
@@ -48,7 +50,7 @@ class LocalEngine:
             if on_progress:
                 on_progress(i, len(jobs), job.label)
             try:
-                rows = execute(job)
+                rows = execute(job, on_log=on_log)
             except KeyboardInterrupt:
                 raise
             except Exception as e:  # noqa: BLE001 - a failed job is recorded, the study goes on

@@ -76,7 +76,8 @@ class RayEngine:
     def describe(self) -> dict:
         return {"engine": self.name, "address": self.address or "local instance", "threads_per_task": self.threads}
 
-    def run(self, jobs, on_rows: Callable, on_failure: Callable, on_progress: Callable | None = None) -> None:
+    def run(self, jobs, on_rows: Callable, on_failure: Callable, on_progress: Callable | None = None,
+            on_log: Callable | None = None) -> None:  # on_log: iteration reports stay in the Ray task
         import dataclasses
 
         ray = require_ray()

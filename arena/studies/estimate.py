@@ -1,0 +1,145 @@
+"""What a study will cost on this device, measured before it runs.
+
+For each distinct network of the plan, one training step and one inference forward are timed at
+two small sizes (`PROBES`, batch 2, each after one untimed call), and a line through the two
+(a fixed cost per call plus a cost per pixel) is extrapolated to the job's size and batch:
+convolutional cost grows with pixels about linearly, and probing at full size would make the plan
+itself slow (one step of s2fpn34m at 512x1024, batch 8, takes tens of seconds on a laptop CPU).
+The estimate is rough (say +-50 %, more on a machine busy with other work): it is for deciding
+whether to start, not a benchmark. Probes are cached per device, thread count, torch version and
+network in `estimates.json` beside the peaks cache (`$ARENA_CACHE_DIR`), so a second plan costs
+nothing.
+
+A job's estimate: profile a few seconds; bench (timed iterations + a typical warm-up) forwards of
+each network timed together; train the schedule's iterations of steps plus one evaluation of the
+validation scenes (forwards at the crop).
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+PROBES = ((64, 128), (128, 256))  # (H, W) of the two timing probes: a line through them extrapolates
+PROBE_BATCH = 2  # training BatchNorm needs two values per channel (pooled branches are 1x1)
+PROFILE_S = 3.0  # a profile job: counting on meta tensors, seconds whatever the network
+TYPICAL_WARMUP = 10  # bench warm-ups stop when stable, long before their ceiling
+CACHE_VERSION = 2
+
+
+def cache_path() -> Path:
+    from arena.measure.peaks_cache import cache_path as peaks
+
+    return peaks().with_name("estimates.json")
+
+
+def _key(spec: str, device: str, threads: int) -> str:
+    import torch
+
+    from arena.measure.peaks_cache import device_key
+
+    return "|".join([device_key(device, threads)[0], torch.__version__, spec])
+
+
+def _load(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data.get("probes", {}) if isinstance(data, dict) and data.get("version") == CACHE_VERSION else {}
+
+
+def probe(spec: str, device: str = "cpu", threads: int | None = None) -> dict[str, float]:
+    """Seconds per call of a training step and of a forward of `spec` at batch PROBE_BATCH, as a line
+    in pixels: {"train_fixed", "train_per_px", "forward_fixed", "forward_per_px"} (cached)."""
+    import torch
+
+    from arena import atomic
+    from arena.api import build
+    from arena.checks import cpu_count
+    from arena.train.losses import total_loss
+
+    threads = threads or cpu_count()
+    path, key = cache_path(), _key(spec, device, threads)
+    cached = _load(path)
+    if key in cached:
+        return cached[key]
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        net = build(spec).to(device)
+        opt = torch.optim.SGD(net.parameters(), lr=1e-6)
+        times = []
+        for size in PROBES:
+            x = torch.randn(PROBE_BATCH, 3, *size, device=device)
+            labels = torch.zeros(PROBE_BATCH, *size, dtype=torch.long, device=device)
+
+            def step():
+                net.train()
+                loss, _ = total_loss(net(x), labels)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+
+            def forward():
+                net.eval()
+                with torch.inference_mode():
+                    net(x)
+
+            times.append((_time(step, device), _time(forward, device)))
+    finally:
+        torch.set_num_threads(previous)
+    p0, p1 = (h * w for h, w in PROBES)
+    figures = {}
+    for i, what in enumerate(("train", "forward")):
+        per_px = max(0.0, (times[1][i] - times[0][i]) / (p1 - p0))
+        figures[f"{what}_per_px"] = per_px
+        figures[f"{what}_fixed"] = max(0.0, times[0][i] - per_px * p0)
+    cached[key] = figures
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic.write_json(path, {"version": CACHE_VERSION, "probes": cached}, indent=1, sort_keys=True)
+    except OSError:
+        pass  # an unwritable cache costs a re-probe next time, nothing else
+    return figures
+
+
+def _time(fn, device: str) -> float:
+    import torch
+
+    fn()  # allocator and first-call costs stay out
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+    began = time.perf_counter()
+    fn()
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+    return time.perf_counter() - began
+
+
+def call_seconds(p: dict[str, float], what: str, res: tuple[int, int], batch: int) -> float:
+    """One call at `res` and `batch` on the probe's line (the per-pixel part scales with the batch)."""
+    return p[f"{what}_fixed"] + p[f"{what}_per_px"] * res[0] * res[1] * batch / PROBE_BATCH
+
+
+def job_seconds(job, device: str = "cpu", threads: int | None = None) -> float:
+    """The estimated wall time of one job (module docstring)."""
+    if job.kind == "profile":
+        return PROFILE_S
+    if job.kind == "bench":
+        iters = job.bench.get("iters", 20) + TYPICAL_WARMUP
+        batch = job.bench.get("batch", 1)
+        return sum(call_seconds(probe(s, device, threads), "forward", job.res, batch) for s in job.specs) * iters
+    from arena.checks import parse_res
+    from arena.train.schedules import SCHEDULES
+
+    schedule = SCHEDULES.get(job.train.get("schedule", "short"))
+    if schedule is None:  # `paper`: far beyond any budget a plan is for
+        return float("inf")
+    iters = job.train.get("iters") or schedule.iters
+    crop = parse_res(job.train["crop"]) if job.train.get("crop") else schedule.crop
+    batch = job.train.get("batch") or schedule.batch
+    p = probe(job.specs[0], device, threads)
+    evaluation = call_seconds(p, "forward", crop, batch) * -(-schedule.val_images // batch)
+    return call_seconds(p, "train", crop, batch) * iters + evaluation
