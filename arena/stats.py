@@ -34,3 +34,26 @@ def paired_interval(base: list[float], variant: list[float], confidence: float =
     verdict = "inconclusive" if low <= 0 <= high else ("higher" if low > 0 else "lower")
     return {"n": n, "mean": mean, "sd": sd, "se": se, "t": t, "confidence": confidence, "low": low,
             "high": high, "deltas": deltas, "verdict": verdict}
+
+
+def log_ratio_interval(reference: list[float], variant: list[float], confidence: float = 0.95) -> dict[str, Any]:
+    """variant / reference per pair (a latency round), as a t-interval on the mean log-ratio
+    (df = n - 1, scipy.stats) carried back to a ratio: a time ratio is multiplicative, and the log
+    makes x2 and x0.5 symmetric. `ratio` is the geometric mean of the per-pair ratios."""
+    from scipy import stats
+
+    if len(reference) != len(variant):
+        raise ValueError(f"paired samples differ in length: {len(reference)} and {len(variant)}")
+    if any(v <= 0 for v in [*reference, *variant]):
+        raise ValueError("a log-ratio needs positive values (times in ms)")
+    n = len(reference)
+    if n < 2:
+        raise ArenaError(f"a paired interval needs at least 2 rounds (df = n - 1 = {n - 1}): pass --iters 2 or more")
+    logs = [math.log(v / r) for r, v in zip(reference, variant)]
+    mean = statistics.fmean(logs)
+    sd = statistics.stdev(logs)
+    low, high = (mean, mean) if sd == 0 else (float(b) for b in stats.t.interval(confidence, df=n - 1, loc=mean,
+                                                                                   scale=sd / math.sqrt(n)))
+    verdict = "inconclusive" if low <= 0 <= high else ("higher" if low > 0 else "lower")
+    return {"n": n, "mean_log": mean, "sd_log": sd, "confidence": confidence, "ratio": math.exp(mean),
+            "low": math.exp(low), "high": math.exp(high), "verdict": verdict}
