@@ -100,7 +100,7 @@ def verify(variants: Annotated[Optional[list[str]], typer.Argument(metavar="VARI
         raise typer.Exit(1)
 
 
-ModeOpt = "Repeatable: every value given is a case, timed interleaved with the others."
+MODE_HELP = "Repeatable: every value given is a case, timed interleaved with the others."
 
 
 @app.command()
@@ -108,16 +108,17 @@ def bench(
     specs: Annotated[Optional[list[str]], typer.Argument(metavar="SPEC", help="Networks or hybrids, or 'all' for "
                                                          "every published variant; several are timed interleaved.")] = None,
     res: ResOpt = None,
-    batch: Annotated[Optional[list[int]], typer.Option(metavar="N", help=f"Batch size, >= 1 (default 1). {ModeOpt}")] = None,
+    batch: Annotated[Optional[list[int]], typer.Option(metavar="N", help=f"Batch size, >= 1 (default 1). "
+                                                                         f"{MODE_HELP}")] = None,
     device: Annotated[str, typer.Option(metavar="cpu|cuda[:i]", help="Where to run.")] = "cpu",
     dtype: Annotated[Optional[list[str]], typer.Option(metavar="fp32|tf32|fp16|bf16", help="Precision (default "
-                     f"fp32; fp16/bf16 cast the model and input unless --autocast). {ModeOpt}")] = None,
+                     f"fp32; fp16/bf16 cast the model and input unless --autocast). {MODE_HELP}")] = None,
     autocast: Annotated[Optional[list[bool]], typer.Option("--autocast/--no-autocast", help="Reduced precision by "
                         "autocast only (default off). Both ways: both cases.")] = None,
     channels_last: Annotated[Optional[list[bool]], typer.Option("--channels-last/--no-channels-last", help="NHWC "
                              "memory format (default off). Both ways: both cases.")] = None,
     compile_mode: Annotated[Optional[list[str]], typer.Option("--compile", metavar="MODE", help="torch.compile: none "
-                            f"(default), default, reduce-overhead or max-autotune. {ModeOpt}")] = None,
+                            f"(default), default, reduce-overhead or max-autotune. {MODE_HELP}")] = None,
     cuda_graphs: Annotated[Optional[list[bool]], typer.Option("--cuda-graphs/--no-cuda-graphs", help="Capture and "
                            "replay the eager model (default off). Both ways: both cases.")] = None,
     fuse_bn: Annotated[Optional[list[bool]], typer.Option("--fuse-bn/--no-fuse-bn", help="Fold every BatchNorm that "
@@ -131,7 +132,7 @@ def bench(
     iters: Annotated[Optional[int], typer.Option(metavar="N", help="Timed iterations (default 20 on CPU, "
                                                  "200 on GPU).")] = None,
     backend: Annotated[Optional[list[str]], typer.Option(metavar="eager|onnxruntime", help="What runs the network "
-                       f"(default eager). {ModeOpt}")] = None,
+                       f"(default eager). {MODE_HELP}")] = None,
     order_seed: Annotated[int, typer.Option("--order-seed", metavar="N", help="Seed of the per-round shuffle of "
                                             "the order of the cases (recorded).")] = 0,
     calibrate: Annotated[bool, typer.Option("--calibrate", help="Measure this device's peak FLOP/s and "

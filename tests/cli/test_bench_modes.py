@@ -91,7 +91,8 @@ def test_the_order_seed_is_recorded_and_reproduces_the_order(scripted):
 
 @pytest.mark.parametrize("args, message", [
     (["--dtype", "fp32", "--dtype", "tf32"], "the combination --dtype tf32 cannot run: --dtype tf32 is a CUDA"),
-    (["--no-cuda-graphs", "--cuda-graphs"], "the combination --cuda-graphs cannot run: --cuda-graphs needs --device cuda"),
+    (["--no-cuda-graphs", "--cuda-graphs"],
+     "the combination --cuda-graphs cannot run: --cuda-graphs needs --device cuda"),
     (["--backend", "eager", "--backend", "onnxruntime", "--dtype", "fp32", "--dtype", "bf16"],
      "the combination --backend onnxruntime"),
     (["--order-seed", "-1"], "--order-seed must be an integer >= 0, got -1"),
