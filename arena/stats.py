@@ -27,6 +27,8 @@ def paired_interval(base: list[float], variant: list[float], confidence: float =
     deltas = [v - b for b, v in zip(base, variant)]
     mean = statistics.fmean(deltas)
     sd = statistics.stdev(deltas)
+    if sd <= 1e-12 * max(1.0, abs(mean)):  # every pair differs by the same amount (to rounding)
+        sd = 0.0
     se = sd / math.sqrt(n)
     t = float(stats.t.ppf(0.5 + confidence / 2, df=n - 1))
     low, high = mean - t * se, mean + t * se
@@ -156,3 +158,20 @@ def log_ratio(base_ms: list[float], variant_ms: list[float], delta: float = 0.03
     c = compare(logs_b, logs_v, math.log1p(delta))
     c.update(ratio=math.exp(c["mean"]), ratio_ci=[math.exp(c["ci"][0]), math.exp(c["ci"][1])], delta_ratio=delta)
     return c
+
+
+def log_ratio_interval(reference: list[float], variant: list[float], confidence: float = 0.95) -> dict[str, Any]:
+    """variant / reference per pair (a latency round), as a t-interval on the mean log-ratio carried
+    back to a ratio (`paired_interval` on the logs): a time ratio is multiplicative, and the log
+    makes x2 and x0.5 symmetric. `ratio` is the geometric mean of the per-pair ratios."""
+    if len(reference) != len(variant):
+        raise ValueError(f"paired samples differ in length: {len(reference)} and {len(variant)}")
+    if any(v <= 0 for v in [*reference, *variant]):
+        raise ValueError("a log-ratio needs positive values (times in ms)")
+    if len(reference) < 2:
+        raise ArenaError(f"a paired interval needs at least 2 rounds (df = n - 1 = {len(reference) - 1}): "
+                         "pass --iters 2 or more")
+    r = paired_interval([math.log(t) for t in reference], [math.log(t) for t in variant], confidence)
+    return {"n": r["n"], "mean_log": r["mean"], "sd_log": r["sd"], "confidence": confidence,
+            "ratio": math.exp(r["mean"]), "low": math.exp(r["low"]), "high": math.exp(r["high"]),
+            "verdict": r["verdict"]}

@@ -100,21 +100,29 @@ def verify(variants: Annotated[Optional[list[str]], typer.Argument(metavar="VARI
         raise typer.Exit(1)
 
 
+MODE_HELP = "Repeatable: every value given is a case, timed interleaved with the others."
+
+
 @app.command()
 def bench(
     specs: Annotated[Optional[list[str]], typer.Argument(metavar="SPEC", help="Networks or hybrids, or 'all' for "
                                                          "every published variant; several are timed interleaved.")] = None,
     res: ResOpt = None,
-    batch: Annotated[int, typer.Option(metavar="N", help="Batch size, >= 1.")] = 1,
+    batch: Annotated[Optional[list[int]], typer.Option(metavar="N", help=f"Batch size, >= 1 (default 1). "
+                                                                         f"{MODE_HELP}")] = None,
     device: Annotated[str, typer.Option(metavar="cpu|cuda[:i]", help="Where to run.")] = "cpu",
-    dtype: Annotated[str, typer.Option(metavar="fp32|tf32|fp16|bf16", help="Precision (fp16/bf16 cast the "
-                                       "model and input unless --autocast).")] = "fp32",
-    autocast: Annotated[bool, typer.Option("--autocast", help="Reduced precision by autocast only.")] = False,
-    channels_last: Annotated[bool, typer.Option("--channels-last", help="NHWC memory format.")] = False,
-    compile_mode: Annotated[str, typer.Option("--compile", metavar="MODE", help="torch.compile: none, default, "
-                                              "reduce-overhead or max-autotune.")] = "none",
-    cuda_graphs: Annotated[bool, typer.Option("--cuda-graphs", help="Capture and replay the eager model.")] = False,
-    fuse_bn: Annotated[bool, typer.Option("--fuse-bn", help="Fold every BatchNorm that follows a conv.")] = False,
+    dtype: Annotated[Optional[list[str]], typer.Option(metavar="fp32|tf32|fp16|bf16", help="Precision (default "
+                     f"fp32; fp16/bf16 cast the model and input unless --autocast). {MODE_HELP}")] = None,
+    autocast: Annotated[Optional[list[bool]], typer.Option("--autocast/--no-autocast", help="Reduced precision by "
+                        "autocast only (default off). Both ways: both cases.")] = None,
+    channels_last: Annotated[Optional[list[bool]], typer.Option("--channels-last/--no-channels-last", help="NHWC "
+                             "memory format (default off). Both ways: both cases.")] = None,
+    compile_mode: Annotated[Optional[list[str]], typer.Option("--compile", metavar="MODE", help="torch.compile: none "
+                            f"(default), default, reduce-overhead or max-autotune. {MODE_HELP}")] = None,
+    cuda_graphs: Annotated[Optional[list[bool]], typer.Option("--cuda-graphs/--no-cuda-graphs", help="Capture and "
+                           "replay the eager model (default off). Both ways: both cases.")] = None,
+    fuse_bn: Annotated[Optional[list[bool]], typer.Option("--fuse-bn/--no-fuse-bn", help="Fold every BatchNorm that "
+                       "follows a conv (default off). Both ways: both cases.")] = None,
     threads: Annotated[Optional[int], typer.Option(metavar="N", help="CPU threads (default: all cores); "
                                                    "always set explicitly and recorded.")] = None,
     by_node: Annotated[bool, typer.Option("--by-node", help="Also time every node, with its roofline bound.")] = False,
@@ -123,32 +131,38 @@ def bench(
     include_argmax: Annotated[bool, typer.Option("--include-argmax", help="Time the argmax too.")] = False,
     iters: Annotated[Optional[int], typer.Option(metavar="N", help="Timed iterations (default 20 on CPU, "
                                                  "200 on GPU).")] = None,
-    backend: Annotated[str, typer.Option(metavar="eager|onnxruntime", help="What runs the network.")] = "eager",
+    backend: Annotated[Optional[list[str]], typer.Option(metavar="eager|onnxruntime", help="What runs the network "
+                       f"(default eager). {MODE_HELP}")] = None,
+    order_seed: Annotated[int, typer.Option("--order-seed", metavar="N", help="Seed of the per-round shuffle of "
+                                            "the order of the cases (recorded).")] = 0,
     calibrate: Annotated[bool, typer.Option("--calibrate", help="Measure this device's peak FLOP/s and "
                                             "bandwidth for the roofline, cache them, and print them.")] = False,
     out: OutOpt = "results",
     no_save: Annotated[bool, typer.Option("--no-save", help="Do not append rows to the results store.")] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print result rows as JSON lines.")] = False,
 ):
-    """Latency and FPS under a recorded protocol: median, p10/p90 over every iteration, interleaved."""
+    """Latency and FPS under a recorded protocol: median, p10/p90 over every iteration; several networks,
+    resolutions or modes timed interleaved, with paired ratios to the first."""
     import json
 
     from arena.checks import parse_res
     from arena.networks import PUBLISHED
     from arena.cli import render
     from arena.measure import bench as bench_lib
+    from arena.measure import modes
     from arena.store import Store
 
     console = render.console()
     with user_errors():
-        protocol = bench_lib.Protocol(device=device, dtype=dtype, autocast=autocast, channels_last=channels_last,
-                                      compile=compile_mode, cuda_graphs=cuda_graphs, fuse_bn=fuse_bn,
-                                      threads=threads, batch=batch, include_resize=not exclude_resize,
-                                      include_argmax=include_argmax, iters=iters, backend=backend)
+        base = bench_lib.Protocol(device=device, threads=threads, include_resize=not exclude_resize,
+                                  include_argmax=include_argmax, iters=iters, order_seed=order_seed)
+        protocols = modes.mode_protocols(base, {"backend": backend, "dtype": dtype, "autocast": autocast,
+                                                "channels_last": channels_last, "compile": compile_mode,
+                                                "cuda_graphs": cuda_graphs, "fuse_bn": fuse_bn, "batch": batch})
         if calibrate:
             from arena.measure.calibrate import calibrate as measure_peaks
 
-            bench_lib.check_protocol(protocol)
+            modes.check_modes(protocols)
             with render.progress("calibrating"):
                 peaks = measure_peaks(device, threads=threads)
             if json_out:
@@ -162,9 +176,9 @@ def bench(
         if specs == ["all"]:
             specs = list(PUBLISHED)
         resolutions = [parse_res(r) for r in (res or ["512x1024"])]
-        bench_lib.check_protocol(protocol)
+        modes.check_modes(protocols)
         store = None if no_save else Store(out).check_writable()  # refused before any work
-        cases = [bench_lib.Case(spec, r, protocol) for spec in specs for r in resolutions]
+        cases = modes.expand(specs, resolutions, protocols)
         with render.progress("bench") as step:
             outcome = bench_lib.bench(cases, on_step=step, by_node=by_node)
         rows = [bench_lib.to_row(item) for item in outcome]

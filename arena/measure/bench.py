@@ -7,8 +7,12 @@ on its own (arena.measure.timing) and the statistics are the median, p10 and p90
 iteration, not block means. Warm-up runs until the spread of the last window settles, between a
 floor and a ceiling that are recorded with how many iterations it took.
 
-Several cases are timed interleaved (A B C A B C ...), so drift hits every case alike, and each
-case's ratio to the first comes with its spread over the rounds. Everything runs inside the
+Several cases are timed interleaved, one iteration of each per round, so drift hits every case
+alike; the order within a round is shuffled per round from a recorded seed (`order_seed`), so an
+order effect (a case always timed after the same other one, in its caches' wake) cannot survive the
+pairing. Each case's ratio to its reference (the first case, or the first case of its `group`) is
+paired by round: the median per-round ratio with its p10 and p90, and a t-interval on the mean
+per-round log-ratio (arena.stats.log_ratio_interval) reported as a ratio. Everything runs inside the
 device's scope (`cuda:1` is timed on GPU 1). The environment (clocks, temperatures) is read between
 two rounds halfway through the timing, not after it at idle. Reduced precision, compilation, CUDA
 graphs and folding are checked against fp32 eager (IEEE fp32: TF32 off) on the same input: a mode
@@ -28,6 +32,7 @@ from arena.measure.prepare import Case, PreparedCase, prepare
 from arena.measure.protocol import (BACKENDS, COMPILE_MODES, TOLERANCE, BenchError, Protocol, check_compiler,
                                     check_protocol)
 from arena.measure.timing import DTYPES, Sink, device_scope, math_mode, time_call
+from arena.stats import log_ratio_interval
 
 Timer = Callable[[PreparedCase], float]
 
@@ -57,20 +62,32 @@ def warm_up(case: PreparedCase, timer: Timer) -> dict[str, Any]:
     return {"iterations": len(times), "settled": spread < p.warmup_spread, "last_window_spread": spread}
 
 
+def round_orders(n_cases: int, rounds: int, seed: int) -> list[list[int]]:
+    """The order of the cases in each round: a fresh permutation per round from one seeded generator."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    return [[int(k) for k in rng.permutation(n_cases)] for _ in range(rounds)]
+
+
 def interleaved(cases: list[PreparedCase], timer: Timer, iters: int | None = None,
-                halfway: Callable[[], Any] | None = None) -> tuple[list[list[float]], list[dict], Any]:
-    """Every case warmed up, then timed round-robin: A B C A B C ... `halfway` is called once between
-    the two rounds in the middle. Returns (times per case, warm-up per case, what `halfway` returned)."""
+                halfway: Callable[[], Any] | None = None,
+                order_seed: int = 0) -> tuple[list[list[float]], list[dict], Any, list[list[int]]]:
+    """Every case warmed up (in the order given), then timed one iteration each per round, in an order
+    shuffled per round (`round_orders`). `halfway` is called once between the two rounds in the
+    middle. Returns (times per case, round by round; warm-up per case; what `halfway` returned;
+    the order of each round)."""
     warmups = [warm_up(case, timer) for case in cases]
     rounds = iters or max(c.protocol.timed_iters for c in cases)
+    orders = round_orders(len(cases), rounds, order_seed)
     times: list[list[float]] = [[] for _ in cases]
     sampled = None
-    for r in range(rounds):
+    for r, order in enumerate(orders):
         if halfway is not None and r == rounds // 2:
             sampled = halfway()
-        for k, case in enumerate(cases):
-            times[k].append(timer(case))
-    return times, warmups, sampled
+        for k in order:
+            times[k].append(timer(cases[k]))
+    return times, warmups, sampled, orders
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -87,14 +104,32 @@ def summarise(times: list[float], batch: int) -> dict[str, float]:
             "max_ms": max(times), "fps": batch * 1000.0 / median, "timed_iterations": len(times)}
 
 
-def ratio_to_first(times: list[list[float]]) -> list[dict[str, float]]:
-    """Per round, each case's time over the first case's; the median and spread of those ratios."""
+def ratio_to_first(times: list[list[float]], references: list[int] | None = None,
+                   confidence: float = 0.95) -> list[dict[str, Any]]:
+    """Per round, each case's time over its reference's (`references[k]`, default the first case):
+    the median, p10 and p90 of those ratios, and the paired interval on the log-ratio as a ratio
+    (`geomean` [`ci_low`, `ci_high`], n rounds; None with fewer than 2 rounds)."""
     out = []
-    for series in times:
-        ratios = [t / max(f, 1e-12) for t, f in zip(series, times[0])]
-        out.append({"median": statistics.median(ratios), "p10": percentile(ratios, 10),
-                    "p90": percentile(ratios, 90)})
+    for k, series in enumerate(times):
+        reference = times[references[k] if references else 0]
+        ratios = [t / max(f, 1e-12) for t, f in zip(series, reference)]
+        summary: dict[str, Any] = {"median": statistics.median(ratios), "p10": percentile(ratios, 10),
+                                   "p90": percentile(ratios, 90), "n": len(ratios), "confidence": confidence}
+        if len(ratios) >= 2:
+            ci = log_ratio_interval([max(f, 1e-12) for f in reference], [max(t, 1e-12) for t in series],
+                                    confidence)
+            summary.update(geomean=ci["ratio"], ci_low=ci["low"], ci_high=ci["high"])
+        else:
+            summary.update(geomean=math.exp(statistics.fmean(math.log(max(r, 1e-12)) for r in ratios)),
+                           ci_low=None, ci_high=None)
+        out.append(summary)
     return out
+
+
+def references_of(cases: list[Case]) -> list[int]:
+    """Each case's reference: the first case of its group (one group unless cases name theirs)."""
+    first: dict[str, int] = {}
+    return [first.setdefault(c.group, k) for k, c in enumerate(cases)]
 
 
 def accuracy(case: PreparedCase) -> dict[str, Any] | None:
@@ -155,6 +190,8 @@ def bench(cases: list[Case], *, timer: Timer | None = None, on_step: Callable[[s
     for case in cases:
         check_protocol(case.protocol)
     device = _devices(cases)
+    if len({c.protocol.order_seed for c in cases}) > 1:
+        raise BenchError("cases timed together share one order: give them one order_seed")
     threads = {c.protocol.threads or cpu_count() for c in cases if c.protocol.device == "cpu"}
     if len(threads) > 1:
         raise BenchError("cases timed together must use one CPU thread count")
@@ -177,10 +214,14 @@ def bench(cases: list[Case], *, timer: Timer | None = None, on_step: Callable[[s
                     raise BenchError(str(e)) from None
             if on_step:
                 on_step("timing (interleaved)")
-            times, warmups, environment = interleaved(
-                prepared, timer, halfway=lambda: telemetry(device, cases[0].protocol.threads or cpu_count()))
-            results = [_result(c, series, ratio, warmup, environment, isinstance(timer, DeviceTimer), prepared[0])
-                       for c, series, ratio, warmup in zip(prepared, times, ratio_to_first(times), warmups)]
+            times, warmups, environment, orders = interleaved(
+                prepared, timer, halfway=lambda: telemetry(device, cases[0].protocol.threads or cpu_count()),
+                order_seed=cases[0].protocol.order_seed)
+            references = references_of(cases)
+            ratios = ratio_to_first(times, references)
+            results = [_result(c, times[k], ratios[k], warmups[k], environment, isinstance(timer, DeviceTimer),
+                               prepared[references[k]], [order.index(k) for order in orders])
+                       for k, c in enumerate(prepared)]
             if by_node:
                 from arena.measure.by_node import time_nodes
 
@@ -194,11 +235,14 @@ def bench(cases: list[Case], *, timer: Timer | None = None, on_step: Callable[[s
         torch.set_num_threads(saved_threads)
 
 
-def _result(c: PreparedCase, series, ratio, warmup, environment, check: bool, first: PreparedCase) -> dict:
+def _result(c: PreparedCase, series, ratio, warmup, environment, check: bool, first: PreparedCase,
+            positions: list[int]) -> dict:
     metrics = {**summarise(series, c.protocol.batch), "ratio_to_first": ratio, "first": first.label,
+               "round_positions": positions,
                "times_ms": series, "peak_memory_bytes": c.memory_bytes,
                "accuracy": accuracy(c) if check else None, "setup": {**c.setup, "warmup": warmup}}
-    return {"label": c.label, "spec": c.net.canonical, "res": tuple(c.case.res), "protocol": c.protocol,
+    return {"label": c.label, "mode": c.case.mode, "spec": c.net.canonical, "res": tuple(c.case.res),
+            "protocol": c.protocol,
             "row_fields": c.net.resolved.row_fields(), "metrics": metrics, "environment": environment}
 
 
@@ -221,4 +265,4 @@ def to_row(result: dict[str, Any], environment_: dict[str, Any] | None = None) -
 
 __all__ = ["BACKENDS", "COMPILE_MODES", "DTYPES", "TOLERANCE", "BenchError", "Case", "DeviceTimer", "PreparedCase",
            "Protocol", "accuracy", "bench", "check_compiler", "check_protocol", "interleaved", "percentile",
-           "prepare", "ratio_to_first", "summarise", "to_row", "warm_up"]
+           "prepare", "ratio_to_first", "references_of", "round_orders", "summarise", "to_row", "warm_up"]

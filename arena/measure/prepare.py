@@ -28,13 +28,16 @@ GRAPH_RECORDING_CALLS = 2  # reduce-overhead: CUDA-graph trees warm up on one ca
 
 @dataclass(frozen=True)
 class Case:
-    """What to time: one network at one resolution under one protocol."""
+    """What to time: one network at one resolution under one protocol. Cases timed together are
+    compared with the first case of their `group` (one group by default: the first case of the run)."""
 
     spec: str
     res: tuple[int, int]
     protocol: Protocol
     swaps: tuple[str, ...] = ()
     label: str = ""
+    group: str = ""
+    mode: str = ""  # what sets this case's protocol apart when several modes are compared ("onnxruntime")
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,7 @@ def prepare(case: Case, seed: int = 0) -> PreparedCase:
     torch.manual_seed(seed)
     net = build(case.spec, list(case.swaps) or None).eval()
     check_resolution(net, *case.res)
-    label = case.label or f"{net.canonical} @ {case.res[0]}x{case.res[1]}"
+    label = case.label or f"{net.canonical} @ {case.res[0]}x{case.res[1]}" + (f" [{case.mode}]" if case.mode else "")
     setup: dict[str, Any] = {}
     model = net
     if p.fuse_bn:

@@ -47,6 +47,7 @@ class Protocol:
     warmup_spread: float = 0.05  # settled when (max - min) / median of the last window is below this
     cudnn_benchmark: bool = True
     backend: str = "eager"
+    order_seed: int = 0  # seeds the per-round shuffle of the order of the cases timed together
 
     @property
     def timed_iters(self) -> int:
@@ -69,7 +70,9 @@ class Protocol:
                    host_device_copies="outside the timed region",
                    warmup_rule=f"until (max-min)/median of the last {self.warmup_window} iterations < "
                                f"{self.warmup_spread:g}, at least {self.warmup_min}, at most {self.warmup_max}",
-                   statistic="median, p10, p90 over every timed iteration; FPS = batch x 1000 / median ms")
+                   statistic="median, p10, p90 over every timed iteration; FPS = batch x 1000 / median ms",
+                   order="each round times every case once, in an order shuffled per round "
+                         "(numpy.random.default_rng(order_seed)); warm-up in the order given")
         return out
 
 
@@ -82,6 +85,8 @@ def check_protocol(p: Protocol) -> None:
         raise BenchError(f"--batch must be an integer >= 1, got {p.batch}")
     if p.iters is not None and p.iters < 1:
         raise BenchError(f"--iters must be an integer >= 1, got {p.iters}")
+    if isinstance(p.order_seed, bool) or not isinstance(p.order_seed, int) or p.order_seed < 0:
+        raise BenchError(f"--order-seed must be an integer >= 0, got {p.order_seed}")
     if p.threads is not None and p.threads < 1:
         raise BenchError(f"--threads must be an integer >= 1, got {p.threads}")
     if p.dtype not in DTYPES:

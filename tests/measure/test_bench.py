@@ -63,8 +63,11 @@ def fake_case(label: str, **protocol) -> PreparedCase:
 def test_cases_are_timed_interleaved():
     a, b = fake_case("A", warmup_max=1, warmup_min=1), fake_case("B", warmup_max=1, warmup_min=1)
     timer = RecordingTimer({"A": [], "B": []})
-    bench.interleaved([a, b], timer, iters=3)
-    assert timer.calls == ["A", "B"] + ["A", "B"] * 3  # warm-up of each, then A B A B ...
+    *_, orders = bench.interleaved([a, b], timer, iters=3)
+    assert timer.calls[:2] == ["A", "B"]  # warm-up of each, in the order given
+    rounds = [timer.calls[2 + 2 * r: 4 + 2 * r] for r in range(3)]
+    assert all(sorted(r) == ["A", "B"] for r in rounds) and len(timer.calls) == 8  # then one of each per round
+    assert rounds == [["AB"[k] for k in order] for order in orders]
 
 
 def test_warm_up_stops_when_the_window_settles_and_at_the_ceiling():
@@ -79,9 +82,14 @@ def test_warm_up_stops_when_the_window_settles_and_at_the_ceiling():
 
 def test_ratio_to_first_is_per_round():
     ratios = bench.ratio_to_first([[10.0, 10.0, 20.0], [20.0, 30.0, 20.0]])
-    assert ratios[0] == {"median": 1.0, "p10": 1.0, "p90": 1.0}
+    assert {k: ratios[0][k] for k in ("median", "p10", "p90", "geomean", "ci_low", "ci_high")} == \
+        {"median": 1.0, "p10": 1.0, "p90": 1.0, "geomean": 1.0, "ci_low": 1.0, "ci_high": 1.0}
     # per-round ratios 2.0, 3.0, 1.0: median 2, p10 = 1 + 0.2 * (2 - 1), p90 = 2 + 0.8 * (3 - 2)
-    assert ratios[1] == {"median": 2.0, "p10": pytest.approx(1.2), "p90": pytest.approx(2.8)}
+    assert {k: ratios[1][k] for k in ("median", "p10", "p90")} == {"median": 2.0, "p10": pytest.approx(1.2),
+                                                                  "p90": pytest.approx(2.8)}
+    # geometric mean (2 * 3 * 1) ** (1/3); the interval is tests/test_log_ratio_interval.py's
+    assert ratios[1]["geomean"] == pytest.approx(6 ** (1 / 3)) and ratios[1]["n"] == 3
+    assert ratios[1]["ci_low"] < ratios[1]["geomean"] < ratios[1]["ci_high"]
 
 
 def test_summary_statistics_by_hand():

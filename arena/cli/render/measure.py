@@ -64,19 +64,63 @@ def _ms(v: float) -> str:
     return f"{v:.3f}" if v < 10 else f"{v:.1f}"
 
 
+def _ratio_header(outcome: list[dict[str, Any]]) -> str:
+    """Which case the ratios are to: the first one, or with several modes the first mode of each network."""
+    first = outcome[0]
+    if not first.get("mode"):
+        return f"ratio to {first['label']}"
+    groups = {(item["spec"], tuple(item["res"])) for item in outcome}
+    return f"ratio to {first['mode']}" + (" of the same network and res" if len(groups) > 1 else "")
+
+
+def _ratio_cells(item: dict[str, Any]) -> tuple[str, str]:
+    """(median per-round ratio, geometric-mean ratio with its interval), or the reference's marks."""
+    m = item["metrics"]
+    if item["label"] == m["first"]:
+        return "-", "reference"
+    r = m["ratio_to_first"]
+    interval = "" if r.get("ci_low") is None else f" [{r['ci_low']:.2f}, {r['ci_high']:.2f}]"
+    return f"{r['median']:.2f}", f"x{r['geomean']:.2f}{interval}"
+
+
+def _footnote(outcome: list[dict[str, Any]], rows: list[dict[str, Any]]) -> str:
+    """The protocol the cases share (a field that differs between them is in the mode column)."""
+    from arena.measure.modes import MODE_OPTIONS
+
+    p = rows[0]["protocol"]
+    env = rows[0]["environment"]
+    device = env.get("gpu") or env.get("device_name") or env.get("cpu")
+    differs = {k for k in p if any(row["protocol"].get(k) != p[k] for row in rows)}
+    shared = [(("dtype", "cast"), f"{p['dtype']} ({p['cast']})"), (("batch",), f"batch {p['batch']}"),
+              (("threads",), f"threads {p['threads']}"), (("channels_last",), f"channels_last {p['channels_last']}"),
+              (("compile",), f"compile {p['compile']}"), (("cuda_graphs",), f"cuda_graphs {p['cuda_graphs']}"),
+              (("fuse_bn",), f"BN folded {p['fuse_bn']}"), (("backend",), f"backend {p['backend']}"),
+              (("cudnn_benchmark",), f"cudnn.benchmark {p['cudnn_benchmark']}")]
+    parts = [text for keys, text in shared if not differs & set(keys)]
+    confidence = outcome[0]["metrics"]["ratio_to_first"].get("confidence", 0.95)
+    return (f"[dim]{escape(str(device))}; {p['device']}, {', '.join(parts)}"
+            f"{'; per case: see mode' if differs & set(MODE_OPTIONS) else ''}; timed: {escape(p['timed_region'])}; "
+            f"{p['iters']} iterations after warm-up {escape(p['warmup_rule'])}; {escape(p['statistic'])}. "
+            f"Ratios paired by round, the order of the cases shuffled per round (order seed "
+            f"{p.get('order_seed', 0)}): the median per-round ratio, and x the geometric mean with its "
+            f"{100 * confidence:g} % t-interval on the per-round log-ratio (df = rounds - 1).[/]")
+
+
 def bench_tables(outcome: list[dict[str, Any]], rows: list[dict[str, Any]]) -> list[Any]:
-    """The timing table (ratios to the first case), per-node tables, and the protocol footnote."""
+    """The timing table (paired ratios to the first case), per-node tables, and the protocol footnote."""
     out: list[Any] = []
-    table = Table(Column("network", no_wrap=True), Column("res", no_wrap=True), Column("median ms", justify="right"),
+    with_mode = any(item.get("mode") for item in outcome)
+    table = Table(Column("network", no_wrap=True), Column("res", no_wrap=True),
+                  *([Column("mode", no_wrap=True)] if with_mode else []), Column("median ms", justify="right"),
                   Column("p10", justify="right"), Column("p90", justify="right"), Column("FPS", justify="right"),
-                  Column(escape("ratio to first [p10, p90]"), no_wrap=True), Column("vs fp32 eager", no_wrap=True),
-                  Column("setup", no_wrap=True), title="latency (interleaved)")
-    for item, row in zip(outcome, rows):
+                  Column("median ratio", justify="right"),
+                  Column(escape(f"{_ratio_header(outcome)} [95 % CI]"), no_wrap=True),
+                  Column("vs fp32 eager", no_wrap=True), Column("setup", no_wrap=True), title="latency (interleaved)")
+    for item in outcome:
         m, (h, w) = item["metrics"], item["res"]
-        r = m["ratio_to_first"]
         acc = m.get("accuracy")
         if acc is None:
-            check = "reference"
+            check = "is fp32 eager" if item["protocol"].is_reference else "not checked"
         else:
             rel = "-" if acc["rel_diff"] is None else f"rel {acc['rel_diff']:.1e}"
             check = f"{rel}, argmax {100 * acc['argmax_agreement']:.2f} %" + (" [red]CHANGED[/]" if acc["flagged"]
@@ -84,22 +128,15 @@ def bench_tables(outcome: list[dict[str, Any]], rows: list[dict[str, Any]]) -> l
         setup = ", ".join(f"{k} {v:.1f} s" if isinstance(v, float) else f"{k} {v}"
                           for k, v in m["setup"].items()
                           if k in ("compile_s", "graph_recording_s", "capture_s", "export_s", "folded_bn"))
-        table.add_row(escape(item["spec"]), f"{h}x{w}", _ms(m["median_ms"]),
-                      _ms(m["p10_ms"]), _ms(m["p90_ms"]), f"{m['fps']:.1f}",
-                      f"{r['median']:.3f} [{r['p10']:.3f}, {r['p90']:.3f}]", check, setup or "-")
+        table.add_row(escape(item["spec"]), f"{h}x{w}", *([escape(item.get("mode") or "")] if with_mode else []),
+                      _ms(m["median_ms"]), _ms(m["p10_ms"]), _ms(m["p90_ms"]), f"{m['fps']:.1f}",
+                      *_ratio_cells(item), check, setup or "-")
     out.append(table)
     for item in outcome:
         nodes = item["metrics"].get("by_node")
         if nodes:
             out.append(nodes_table(item["label"], nodes))
-    p = rows[0]["protocol"]
-    env = rows[0]["environment"]
-    device = env.get("gpu") or env.get("device_name") or env.get("cpu")
-    out.append(f"[dim]{escape(str(device))}; {p['device']}, {p['dtype']} ({p['cast']}), batch {p['batch']}, "
-               f"threads {p['threads']}, channels_last {p['channels_last']}, compile {p['compile']}, "
-               f"cuda_graphs {p['cuda_graphs']}, BN folded {p['fuse_bn']}, backend {p['backend']}, "
-               f"cudnn.benchmark {p['cudnn_benchmark']}; timed: {escape(p['timed_region'])}; "
-               f"{p['iters']} iterations after warm-up {escape(p['warmup_rule'])}; {escape(p['statistic'])}.[/]")
+    out.append(_footnote(outcome, rows))
     return out
 
 
