@@ -175,3 +175,20 @@ def log_ratio_interval(reference: list[float], variant: list[float], confidence:
     return {"n": r["n"], "mean_log": r["mean"], "sd_log": r["sd"], "confidence": confidence,
             "ratio": math.exp(r["mean"]), "low": math.exp(r["low"]), "high": math.exp(r["high"]),
             "verdict": r["verdict"]}
+
+
+def separated(a: list[float], b: list[float], paired: bool = False) -> bool:
+    """Whether two samples differ at ALPHA: a paired t-test when they are pairs (same seeds), else
+    Welch's t-test; never with fewer than 2 values a side (no spread, no claim)."""
+    from scipy import stats
+
+    if len(a) < 2 or len(b) < 2 or (paired and len(a) != len(b)):
+        return False
+    if paired:
+        d = [x - y for x, y in zip(a, b)]
+        if statistics.stdev(d) <= 1e-12 * max(1.0, abs(statistics.fmean(d))):
+            return abs(statistics.fmean(d)) > 1e-12
+        return float(stats.ttest_rel(a, b).pvalue) < ALPHA
+    if statistics.stdev(a) == 0 and statistics.stdev(b) == 0:
+        return statistics.fmean(a) != statistics.fmean(b)
+    return float(stats.ttest_ind(a, b, equal_var=False).pvalue) < ALPHA

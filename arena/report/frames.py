@@ -5,8 +5,10 @@
 - from bench rows: `latency_ms` (median) and `fps` per (`device`, `precision`, `mode`, `resolution`);
   several bench rows of one setting give the median of their figures (`n_bench` says how many);
 - from train rows: `miou` (percent: the mean over seeds, the latest row of each seed), `miou_std`
-  (sample sd), `miou_ci` (95 % t-interval half-width, scipy.stats, df = n - 1; NaN below 2 seeds)
-  and `n_seeds` per (`dataset`, `schedule`).
+  (sample sd), `miou_ci` (95 % t-interval half-width, scipy.stats, df = n - 1; NaN below 2 seeds),
+  `n_seeds` and `per_seed` ({seed: miou}, for pairing) per train `setting` (the row's setting id:
+  schedule record with its iterations, data record, validation set), with `dataset`, `schedule`
+  and `eval_resolution` (where accuracy was evaluated) beside it.
 A cost row without bench rows at its resolution keeps `device` NaN; a trained spec never profiled or
 benched keeps every cost NaN. Identity columns: `spec`, `base` (the network), `overrides_key`
 (the overrides as sorted JSON), `swaps` (the canonical swap string, "" for none), `hybrid`
@@ -133,11 +135,13 @@ def profile_costs(rows):
 
 
 def bench_costs(rows):
-    """Per (spec, device, precision, mode, resolution): the median of the rows' latency_ms and fps."""
+    """Per (spec, device, precision, mode, resolution): the median of the rows' latency_ms, p10, p90
+    and fps (p10 and p90 decide whether a best latency is separated from the runner-up)."""
     import pandas as pd
 
     b = rows[rows["kind"] == "bench"] if "kind" in rows else rows.iloc[0:0]
-    cols = ["spec", "device", "device_kind", "precision", "mode", "resolution", "latency_ms", "fps", "n_bench"]
+    cols = ["spec", "device", "device_kind", "precision", "mode", "resolution", "latency_ms", "latency_p10",
+            "latency_p90", "fps", "n_bench"]
     if not len(b):
         return pd.DataFrame(columns=cols)
     records = b.to_dict("records")
@@ -147,37 +151,74 @@ def bench_costs(rows):
                         "precision": [r.get("protocol.dtype") or "fp32" for r in records],
                         "mode": [_mode(r) for r in records], "resolution": res,
                         "latency_ms": pd.to_numeric(_col(b, "metrics.median_ms"), errors="coerce").to_numpy(),
+                        "latency_p10": pd.to_numeric(_col(b, "metrics.p10_ms"), errors="coerce").to_numpy(),
+                        "latency_p90": pd.to_numeric(_col(b, "metrics.p90_ms"), errors="coerce").to_numpy(),
                         "fps": pd.to_numeric(_col(b, "metrics.fps"), errors="coerce").to_numpy()})
     keys = ["spec", "device", "precision", "mode", "resolution"]
     grouped = out.groupby(keys, dropna=False, sort=False)
     agg = grouped.agg(device_kind=("device_kind", "first"), latency_ms=("latency_ms", "median"),
+                      latency_p10=("latency_p10", "median"), latency_p90=("latency_p90", "median"),
                       fps=("fps", "median"), n_bench=("latency_ms", "size")).reset_index()
     return agg[cols]
 
 
 def accuracy(rows):
-    """Per (spec, dataset, schedule): miou (%), miou_std, miou_ci (95 % half-width), n_seeds, seeds."""
+    """Per (spec, train setting): miou (%, the mean over seeds, the latest row of each seed),
+    miou_std, miou_ci (95 % half-width), n_seeds, seeds, `per_seed` ({seed: miou}) for pairing, the
+    setting's id and the resolution accuracy was evaluated at. Rows of different settings of one
+    schedule name (another iteration count, generator version, validation set) are never averaged."""
     import pandas as pd
     from scipy import stats
 
     t = rows[rows["kind"] == "train"] if "kind" in rows else rows.iloc[0:0]
-    cols = ["spec", "dataset", "schedule", "miou", "miou_std", "miou_ci", "n_seeds", "seeds"]
+    cols = ["spec", "setting", "dataset", "schedule", "miou", "miou_std", "miou_ci", "n_seeds", "seeds", "per_seed",
+            "eval_resolution"]
     if not len(t):
         return pd.DataFrame(columns=cols)
-    out = pd.DataFrame({"spec": t["spec"], "dataset": _col(t, "dataset"), "schedule": _col(t, "schedule"),
-                        "seed": _col(t, "seed"), "miou": pd.to_numeric(_col(t, "metrics.miou"), errors="coerce") * 100,
+    out = pd.DataFrame({"spec": t["spec"], "setting": _col(t, "setting.id"), "dataset": _col(t, "dataset"),
+                        "schedule": _col(t, "schedule"), "seed": _col(t, "seed"),
+                        "miou": pd.to_numeric(_col(t, "metrics.miou"), errors="coerce") * 100,
+                        "eval_resolution": _col(t, "protocol.val.resolution").map(_res_text),
                         "time": _col(t, "time")})
-    out = latest(out.dropna(subset=["miou"]), ["spec", "dataset", "schedule", "seed"])
+    out = latest(out.dropna(subset=["miou"]), ["spec", "setting", "seed"])
     result = []
-    for (spec, dataset, schedule), g in out.groupby(["spec", "dataset", "schedule"], dropna=False, sort=False):
+    for (spec, setting), g in out.groupby(["spec", "setting"], dropna=False, sort=False):
         values = g["miou"].to_numpy(dtype=float)
         n = len(values)
         sd = float(values.std(ddof=1)) if n >= 2 else math.nan
         ci = float(stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)) if n >= 2 else math.nan
-        seeds = tuple(int(s) for s in g["seed"] if s is not None and s == s)
-        result.append({"spec": spec, "dataset": dataset, "schedule": schedule, "miou": float(values.mean()),
-                       "miou_std": sd, "miou_ci": ci, "n_seeds": n, "seeds": tuple(sorted(seeds))})
+        seeds = [int(x) for x in g["seed"]]
+        result.append({"spec": spec, "setting": setting, "dataset": g["dataset"].iloc[-1],
+                       "schedule": g["schedule"].iloc[-1], "miou": float(values.mean()), "miou_std": sd,
+                       "miou_ci": ci, "n_seeds": n, "seeds": tuple(sorted(seeds)),
+                       "per_seed": dict(zip(seeds, values.tolist())), "eval_resolution": g["eval_resolution"].iloc[-1]})
     return pd.DataFrame(result, columns=cols)
+
+
+def setting_fields(rows) -> dict[str, dict]:
+    """{setting id: {field: value}} of the train rows (fields flattened with dots, `schedule.iters`)."""
+    t = rows[rows["kind"] == "train"] if "kind" in rows and "setting.id" in rows else rows.iloc[0:0]
+    fields = [c for c in t.columns if c.startswith("setting.") and c != "setting.id"]
+    out: dict[str, dict] = {}
+    for record in t[["setting.id", *fields]].to_dict("records"):
+        out.setdefault(record["setting.id"], {c.removeprefix("setting."): v for c, v in record.items()
+                                              if c != "setting.id" and v is not None and v == v})
+    return out
+
+
+def setting_differences_of(df) -> dict[str, list]:
+    """The setting fields whose values differ across the settings present in a summary frame
+    (`schedule.iters`: [120, 240]): what a table says when one schedule name holds several settings."""
+    known = df.attrs.get("setting_fields", {})
+    present = [known[i] for i in dict.fromkeys(df["setting"].dropna()) if i in known] if "setting" in df else []
+    if len(present) < 2:
+        return {}
+    out = {}
+    for field in sorted({f for p in present for f in p}):
+        values = {json.dumps(p.get(field), sort_keys=True, default=str) for p in present}
+        if len(values) > 1:
+            out[field] = [json.loads(v) for v in sorted(values)]
+    return out
 
 
 def summary(rows):
@@ -207,12 +248,15 @@ def summary(rows):
                                              joined["hybrid"]) if not h}
     joined["base_spec"] = [bases.get((b, o)) for b, o in zip(joined["base"], joined["overrides_key"])]
     order = ["spec", "base", "base_spec", "swaps", "hybrid", "overrides_key", "device", "device_kind", "precision",
-             "mode", "resolution", "params", "gmacs", "latency_ms", "fps", "n_bench", "dataset", "schedule",
-             "miou", "miou_std", "miou_ci", "n_seeds", "seeds"]
+             "mode", "resolution", "params", "gmacs", "latency_ms", "latency_p10", "latency_p90", "fps", "n_bench",
+             "dataset", "schedule", "setting", "miou", "miou_std", "miou_ci", "n_seeds", "seeds", "per_seed",
+             "eval_resolution"]
     for column in order:
         if column not in joined:
             joined[column] = None
-    return joined[order].reset_index(drop=True)
+    result = joined[order].reset_index(drop=True)
+    result.attrs["setting_fields"] = setting_fields(rows)
+    return result
 
 
 def groups(df, keys=SETTING):

@@ -30,12 +30,15 @@ def bench(spec: str, ms: float, res=(512, 1024), env=GPU, dtype="fp32", **protoc
     proto = {"device": env["device"], "dtype": dtype, "batch": 1, "compile": "none", "backend": "eager",
              "fuse_bn": False, "include_resize": True, "threads": env["threads"], "res": list(res),
              "resolution": f"{res[0]}x{res[1]}", **protocol}
-    return results.make_row("bench", identity(spec), {"median_ms": ms, "fps": 1000.0 / ms},
-                            protocol=proto, environment_=env)
+    metrics = {"median_ms": ms, "p10_ms": 0.98 * ms, "p90_ms": 1.02 * ms, "fps": 1000.0 / ms}  # a 4 % spread
+    return results.make_row("bench", identity(spec), metrics, protocol=proto, environment_=env)
 
 
-def train(spec: str, miou: float, seed: int, schedule="demo", dataset="synthetic") -> dict:
-    return results.make_row("train", identity(spec), {"miou": miou}, protocol={"device": "cpu"},
+def train(spec: str, miou: float, seed: int, schedule="demo", dataset="synthetic", iters: int | None = None) -> dict:
+    protocol = {"device": "cpu"}
+    if iters is not None:  # a schedule record, as real rows hold it: its iterations are part of the setting
+        protocol["schedule"] = {"name": schedule, "iters": iters, "batch": 4, "crop": [128, 256]}
+    return results.make_row("train", identity(spec), {"miou": miou}, protocol=protocol,
                             dataset=dataset, schedule=schedule, seed=seed, environment_=CPU)
 
 

@@ -24,16 +24,21 @@ def small(tmp_path):
     rows = [synth.profile("fast_scnn", 1_137_795, 1.7767), synth.bench("fast_scnn", 4.0),
             synth.profile("fast_scnn[upsampler=gai]", 1_192_532, 2.4904), synth.bench("fast_scnn[upsampler=gai]", 8.0)]
     rows += [synth.train("fast_scnn", m, s) for s, m in enumerate((0.54, 0.55, 0.56))]
-    rows += [synth.train("fast_scnn[upsampler=gai]", m, s) for s, m in enumerate((0.57, 0.58, 0.59))]
+    rows += [synth.train("fast_scnn[upsampler=gai]", m, s) for s, m in enumerate((0.57, 0.59, 0.58))]
     return frames.summary(frames.load_rows(synth.write(tmp_path, rows)))
 
 
+# By hand: per-seed deltas 3, 4, 2 points: mean 3, sd 1, t(0.975, 2) = 4.3027, half-width 2.48 -> [+0.5, +5.5];
+# t = 3 / (1 / sqrt 3) = 5.196, two-sided p (df 2, closed form 1 - t / sqrt(2 + t^2)) = 0.035 < 0.05: higher
+# (one comparison: Holm changes nothing). The paired test separates 58.0 from 55.0: bold.
+
+
 GOLDEN = """\
-| Method | Backbone | Resolution | Params (M) | GMACs | FPS | Device | mIoU | Δ mIoU |
-|---|---|---|---:|---:|---:|---|---:|---:|
-| `fast_scnn` | LtD + GFE | 512x1024 | **1.14** | **1.78** | **250.0** | NVIDIA H200 | 55.0 ± 2.5 | – |
-| `fast_scnn[upsampler=gai]` | LtD + GFE | 512x1024 | 1.19 | 2.49 | 125.0 | NVIDIA H200 | **58.0 ± 2.5** | +3.0 |
-| Fast-SCNN † | LtD + GFE | 1024x2048 | 1.11 | – | 123.5 | Titan Xp | 68.0 | – |
+| Method | Backbone | Resolution | Params (M) | GMACs | FPS | Device | mIoU | Δ mIoU | Verdict |
+|---|---|---|---:|---:|---:|---|---:|---:|---|
+| `fast_scnn` | LtD + GFE | 512x1024 | **1.14** | **1.78** | **250.0** | NVIDIA H200 | 55.0 ± 2.5 | – | – |
+| `fast_scnn[upsampler=gai]` | LtD + GFE | 512x1024 | 1.19 | 2.49 | 125.0 | NVIDIA H200 | **58.0 ± 2.5** | +3.0 [+0.5, +5.5] | higher |
+| Fast-SCNN † | LtD + GFE | 1024x2048 | 1.11 | – | 123.5 | Titan Xp | 68.0 | – | – |
 """
 
 
@@ -74,7 +79,7 @@ def test_group_by_swap(summary):
     df = tables.table(summary, group_by="swap")
     assert list(df["Group"]) == ["base"] * 3 + ["upsampler=gai"] * 2
     tex = tables.to_latex(df)
-    assert r"\multicolumn{9}{l}{\emph{upsampler=gai}}" in tex and r"\emph{base}" in tex
+    assert r"\multicolumn{10}{l}{\emph{upsampler=gai}}" in tex and r"\emph{base}" in tex
 
 
 def test_column_no_row_has_is_one_line(tmp_path):
@@ -113,3 +118,35 @@ def test_latex_compiles_with_pdflatex(summary, tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout[-2000:]
     assert (tmp_path / "t.pdf").stat().st_size > 1000
+
+
+def test_two_settings_of_one_schedule_name_are_two_lines_never_averaged(tmp_path):
+    """The same network at 120 and at 240 demo iterations: one line each, the field named, --setting picks."""
+    rows = [synth.train("fast_scnn", m, s, iters=240) for s, m in enumerate((0.50, 0.52, 0.54))]
+    rows += [synth.train("fast_scnn", m, s, iters=120) for s, m in enumerate((0.20, 0.22, 0.24))]
+    summary = frames.summary(frames.load_rows(synth.write(tmp_path, rows)))
+    df = tables.table(summary)
+    assert sorted(df["mIoU"].tolist()) == pytest.approx([22.0, 52.0])  # never 37.0
+    assert "Setting" in df.columns and df["Setting"].nunique() == 2
+    assert "schedule.iters: 120 vs 240" in "\n".join(tables.footnotes(df))
+    one = df["Setting"].iloc[0]
+    picked = tables.table(summary, setting=one[:6])
+    assert len(picked) == 1 and picked["mIoU"].iloc[0] == df["mIoU"].iloc[0]
+    with pytest.raises(ArenaError) as e:
+        tables.table(summary, setting="ffffff")
+    assert "no rows for --setting ffffff" in one_line(e) and one in str(e.value)
+
+
+def test_bold_only_when_separated(tmp_path):
+    """58.0 over 57.7 from seeds that overlap (Welch's p well above 0.05): no bold, and the footnote says why."""
+    rows = [synth.train("fast_scnn", m, s) for s, m in enumerate((0.55, 0.58, 0.61))]
+    rows += [synth.train("sgcpnet", m, s + 10) for s, m in enumerate((0.56, 0.577, 0.594))]
+    df = tables.table(frames.summary(frames.load_rows(synth.write(tmp_path, rows))))
+    md = tables.to_markdown(df)
+    assert "**" not in md and "No bold in a column: the best is not separated" in md
+
+
+def test_delta_must_be_positive(summary):
+    with pytest.raises(ArenaError) as e:
+        tables.table(summary, delta=0)
+    assert "--delta must be positive" in one_line(e)

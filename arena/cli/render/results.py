@@ -70,13 +70,18 @@ def front_table(result, x: str, y: str) -> Table:
 
 
 def report_table(df) -> Table:
-    from arena.report.tables import _display_columns
+    """The table as `arena table --markdown` and `--latex` write it (one formatting: arena.report.tables.cells),
+    bold where those bold, with the footnotes as its caption."""
+    from rich.text import Text
+
+    from arena.report.tables import _display_columns, cells, footnotes
 
     columns = _display_columns(df, None)
-    t = Table(*(Column(escape(str(c)), no_wrap=True) for c in columns))
-    for _, r in df.iterrows():
-        t.add_row(*(escape("" if v is None or (isinstance(v, float) and v != v) else
-                           (f"{v:.3g}" if isinstance(v, float) else str(v))) for v in (r[c] for c in columns)))
+    t = Table(*(Column(escape(str(c)), no_wrap=True, justify="left" if c in ("Method", "Backbone", "Resolution",
+              "Device", "Verdict", "Setting") else "right") for c in columns),
+              caption="\n".join(footnotes(df)), caption_justify="left")
+    for row in cells(df, columns, "text"):
+        t.add_row(*(Text("–" if text is None else text, style="bold" if bold else "") for text, bold in row))
     return t
 
 
