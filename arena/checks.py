@@ -47,33 +47,47 @@ def writable_folder(path: str | os.PathLike, what: str = "results", create: bool
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise ArenaError(f"cannot write {what} to {path}: it is a file, not a folder (pass a folder with --out)")
-    probe_in = next((q for q in [path, *path.absolute().parents] if q.exists()), None) if not create else path
+    existing = next((q for q in [path, *path.absolute().parents] if q.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise ArenaError(f"cannot write {what} to {path}: {existing} is a file, not a folder (pass another folder "
+                         f"with --out)")
     try:
         if create:
             path.mkdir(parents=True, exist_ok=True)
-        if probe_in is None or not probe_in.is_dir():
-            raise NotADirectoryError(f"{probe_in} is not a folder")
-        os.rmdir(tempfile.mkdtemp(dir=probe_in, prefix=".arena-probe-"))
+        os.rmdir(tempfile.mkdtemp(dir=path if create else existing, prefix=".arena-probe-"))
     except OSError as e:
-        raise ArenaError(f"cannot write {what} to {path}: {e.strerror or e} (pass a writable folder with --out)") \
-            from None
+        raise ArenaError(f"cannot write {what} to {path}: {_refusal(e, path if path.is_dir() else existing)} "
+                         f"(pass a writable folder with --out)") from None
     return path
 
 
-def writable_file(path: str | os.PathLike, what: str, suffix: str | None = None, option: str = "--out") -> Path:
-    """An output file whose folder exists (or is created) and is writable; refused up front otherwise."""
+def _refusal(error: OSError, probed: Path | None) -> str:
+    """Why a probe failed, naming the folder that takes no files (`/proc`: "No such file" alone misleads)."""
+    reason = error.strerror or str(error)
+    return f"{probed} takes no new files ({reason})" if probed is not None and probed.is_dir() else reason
+
+
+def writable_file(path: str | os.PathLike, what: str, suffix: str | None = None, option: str = "--out",
+                  create: bool = True) -> Path:
+    """An output file whose folder exists (or is created) and is writable; refused up front otherwise.
+
+    With `create=False` no folder is made: the folder, or its nearest existing parent, is probed
+    (as `writable_folder` does), so a command that fails later leaves nothing behind.
+    """
     path = Path(path)
     if suffix and path.suffix.lower() != suffix:
         raise ArenaError(f"{option} {path} must end in {suffix} (pass {option} NAME{suffix})")
     if path.is_dir():
         raise ArenaError(f"cannot write {what} to {path}: it is a folder (pass a file name with {option})")
     folder = path.parent if str(path.parent) else Path(".")
-    if folder.exists() and not folder.is_dir():
-        raise ArenaError(f"cannot write {what} to {path}: {folder} is a file, not a folder (pass another {option})")
+    blocker = next((q for q in [folder, *folder.absolute().parents] if q.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        raise ArenaError(f"cannot write {what} to {path}: {blocker} is a file, not a folder (pass another {option})")
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        os.rmdir(tempfile.mkdtemp(dir=folder, prefix=".arena-probe-"))
+        if create:
+            folder.mkdir(parents=True, exist_ok=True)
+        os.rmdir(tempfile.mkdtemp(dir=folder if create else blocker, prefix=".arena-probe-"))
     except OSError as e:
-        raise ArenaError(f"cannot write {what} to {path}: {e.strerror or e} (pass a writable path with {option})") \
-            from None
+        raise ArenaError(f"cannot write {what} to {path}: {_refusal(e, folder if folder.is_dir() else blocker)} "
+                         f"(pass a writable path with {option})") from None
     return path

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from arena import results
+from arena.errors import ArenaError
 
 FAILURES = "failures.jsonl"
 
@@ -45,6 +46,11 @@ class Store:
         from arena.checks import writable_folder
 
         writable_folder(self.folder, "results", create=False)
+        if self.folder.is_dir():
+            for path in sorted(self.folder.glob("*.jsonl")):
+                if path.is_dir():  # rows could never be appended to it: after the work, too late
+                    raise ArenaError(f"cannot write results to {self.folder}: {path} is a folder, not a file of "
+                                     "rows (move it away, or pass another --out)")
         return self
 
     def append(self, rows: Iterable[dict[str, Any]]) -> list[Path]:
@@ -61,7 +67,7 @@ class Store:
             return [self.folder]
         if not self.folder.is_dir():
             return []
-        return [p for p in sorted(self.folder.rglob("*.jsonl")) if p.name != FAILURES]
+        return [p for p in sorted(self.folder.rglob("*.jsonl")) if p.name != FAILURES and p.is_file()]
 
     def records(self, kind: str | None = None, *, quiet: bool = False) -> list[dict[str, Any]]:
         """Every row as a dict, in read order; damaged lines skipped with a warning (none if `quiet`)."""

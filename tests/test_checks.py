@@ -41,3 +41,15 @@ def test_writable_file_names_the_option_and_the_thing(tmp_path):
         writable_file("sheet.jpg", "the contact sheet", ".png")
     with pytest.raises(ArenaError, match="it is a folder"):
         writable_file(tmp_path, "the table")
+
+
+def test_writable_file_without_create_probes_and_makes_nothing(tmp_path):
+    assert writable_file(tmp_path / "new" / "m.onnx", "the ONNX graph", ".onnx", create=False).name == "m.onnx"
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(ArenaError, match="cannot write the ONNX graph to /proc/x.onnx: .* with --onnx"):
+        writable_file("/proc/x.onnx", "the ONNX graph", ".onnx", option="--onnx", create=False)
+    afile = tmp_path / "afile"
+    afile.write_text("keep me")
+    with pytest.raises(ArenaError, match=f"{afile} is a file, not a folder"):
+        writable_file(afile / "deeper" / "m.onnx", "the ONNX graph", create=False)
+    assert afile.read_text() == "keep me" and sorted(p.name for p in tmp_path.iterdir()) == ["afile"]

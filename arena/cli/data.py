@@ -19,28 +19,42 @@ KnobsOpt = Annotated[Optional[str], typer.Option(
 @data_app.command("synth")
 def synth(
     out: Annotated[str, typer.Option("--out", metavar="DIR", help="Root folder of the Cityscapes layout to write.")],
-    n: Annotated[int, typer.Option("--n", metavar="N", help="Number of scenes.")] = 100,
+    n: Annotated[int, typer.Option("--n", metavar="N", help="Number of train scenes (of the one split with "
+                                                            "--split).")] = 100,
+    n_val: Annotated[Optional[int], typer.Option("--n-val", metavar="N", help="Number of val scenes (default: a "
+                                                                              "fifth of --n, at least 1).")] = None,
     res: Annotated[str, typer.Option("--res", metavar="HxW", help="Resolution.")] = "512x1024",
     seed: Annotated[int, typer.Option("--seed", metavar="S", help="Scene seed: scene i is (S, i).")] = 0,
-    split: Annotated[str, typer.Option("--split", metavar="train|val", help="Split folder (and scene stream).")] = "train",
+    split: Annotated[Optional[str], typer.Option("--split", metavar="train|val", help="Write this split only "
+                                                 "(default: both train/ and val/).")] = None,
     knobs: KnobsOpt = None,
 ):
-    """Write N synthetic scenes as leftImg8bit/ and gtFine/ (labelIds), readable as cityscapes:DIR."""
+    """Write synthetic scenes as leftImg8bit/ and gtFine/ (labelIds), train/ and val/, readable as cityscapes:DIR."""
     from arena.cli import render
-    from arena.checks import parse_res
+    from arena.checks import parse_res, positive, writable_folder
     from arena.data.synthetic import parse_knobs, write_cityscapes
 
     with user_errors():
         size, config = parse_res(res), parse_knobs(knobs)
-        if split not in ("train", "val"):
-            raise_user(f"--split {split!r} is not train or val")
-        if n < 1:
-            raise_user(f"--n must be a positive number of scenes, got {n}")
-        with render.progress("synth", total=n) as step:
-            summary = write_cityscapes(out, n, size, seed=seed, split=split, config=config,
-                                       on_scene=lambda i: step(f"scene {i + 1}/{n}"))
-    typer.echo(f"wrote {n} scenes at {size[0]}x{size[1]} to {summary['root']} "
-               f"({summary['images']}, {summary['labels']}); read them with --data cityscapes:{summary['root']}")
+        if split not in (None, "train", "val"):
+            raise_user(f"--split {split!r} is not train or val (leave it out to write both)")
+        if split is not None and n_val is not None:
+            raise_user("--n-val counts val scenes when both splits are written; with --split, --n counts the "
+                       "split's scenes: drop --n-val")
+        positive(n, "--n")
+        positive(n_val, "--n-val")
+        counts = {split: n} if split else {"train": n, "val": max(1, n // 5) if n_val is None else n_val}
+        writable_folder(out, "the dataset", create=False)  # refused before any scene is drawn
+        summaries = {}
+        with render.progress("synth", total=sum(counts.values())) as step:
+            for name, count in counts.items():
+                summaries[name] = write_cityscapes(out, count, size, seed=seed, split=name, config=config,
+                                                   on_scene=lambda i, s=name: step(f"{s} scene {i + 1}"))
+    root = next(iter(summaries.values()))["root"]
+    written = " and ".join(f"{c} {s}" for s, c in counts.items())
+    typer.echo(f"wrote {written} scenes at {size[0]}x{size[1]} to {root} "
+               f"({', '.join(f'leftImg8bit/{s}, gtFine/{s}' for s in counts)}); "
+               f"read them with --data cityscapes:{root}")
 
 
 @data_app.command("show")

@@ -203,12 +203,13 @@ def export_cmd(
     json_out: JsonOpt = False,
 ):
     """Export a network to ONNX (static shapes) and check its outputs against eager in onnxruntime."""
-    from arena.checks import parse_res
+    from arena.checks import parse_res, writable_file
     from arena.cli import render
     from arena.measure.export import export_network
 
     with user_errors():
         h, w = parse_res(res)
+        writable_file(onnx, "the ONNX graph", ".onnx", option="--onnx", create=False)  # before the network is built
         report = export_network(spec, onnx, (h, w), fuse_bn=fuse_bn)
     if json_out:
         render.print_json(report)

@@ -49,6 +49,7 @@ def train(
             raise _error(f"--workers must be >= 0, got {workers}")
         if threads is not None and threads < 1:
             raise _error(f"--threads must be >= 1, got {threads}")
+        store = Store(out).check_writable()  # refused before any training
         cfg = TrainConfig(spec=spec, data=data, schedule=schedule, iters=iters, batch=batch,
                           crop=parse_res(crop) if crop else None, seed=seed, device=device, amp=amp,
                           workers=workers, threads=threads, clip_grad=clip_grad, pretrained=pretrained,
@@ -56,7 +57,7 @@ def train(
         with render.training_progress() as on_log:
             run = run_training(cfg, on_log=on_log)
         if run.main:
-            Store(out).append([run.row])
+            store.append([run.row])
     render.console().print(render.train_summary(run.row))
 
 

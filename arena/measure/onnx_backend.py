@@ -155,7 +155,10 @@ def export_onnx(net, path: str | os.PathLike, res: tuple[int, int] = (512, 1024)
     x = torch.randn(batch, 3, h, w, generator=gen).to(device=device, dtype=dtype)
     was_training = net.training
     net.eval()
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.stem}.", suffix=".onnx.tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.stem}.", suffix=".onnx.tmp")
+    except OSError as e:  # a folder that exists but takes no files (/proc, a read-only mount)
+        raise ArenaError(f"cannot write {path}: {e.strerror or e} (pass a writable path with --onnx)") from None
     os.close(fd)
     try:
         start = time.perf_counter()

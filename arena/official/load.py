@@ -146,9 +146,12 @@ def convert(variant: str, official_path, out_path) -> dict[str, Any]:
     The file holds {"arena_spec": canonical, "state_dict": ..., "official_source": path} and loads with
     `arena.build(variant).load_state_dict(torch.load(out)["state_dict"])`.
     """
-    out = Path(out_path)
+    from arena.checks import writable_file
+
+    out = writable_file(out_path, "the arena checkpoint", create=False)  # a folder, /proc, ...: before any work
     if not out.parent.is_dir():
-        raise OfficialCheckpointError(f"output folder {out.parent} does not exist")
+        raise OfficialCheckpointError(f"output folder {out.parent} does not exist (create it first, or pass "
+                                      f"another --out)")
     net = _net(variant)
     report = load_official(net, Path(official_path))
     payload = {"arena_spec": net.canonical, "state_dict": net.state_dict(), "official_source": str(official_path)}

@@ -67,9 +67,19 @@ def load(run_dir: str | os.PathLike) -> dict[str, Any]:
     """The last checkpoint of a run folder (tensors and plain data only), or one clear error."""
     import torch
 
+    from arena.checks import writable_folder
+
     run_dir = Path(run_dir)
+    if run_dir.is_file():
+        raise ArenaError(f"--resume {run_dir}: it is a file, not a run folder (pass the folder a run wrote, "
+                         f"e.g. runs/<name>, not its {run_dir.name})")
     if not run_dir.is_dir():
         raise ArenaError(f"--resume {run_dir}: no such run folder (pass the folder a run wrote, e.g. runs/<name>)")
+    try:  # the resumed run writes its checkpoints and row there: refused now, not after training
+        writable_folder(run_dir, "the resumed run", create=False)
+    except ArenaError:
+        raise ArenaError(f"--resume {run_dir}: the run folder is not writable, and a resumed run saves there "
+                         "(copy the run folder somewhere writable and resume the copy)") from None
     path = run_dir / LAST
     if not path.is_file():
         raise ArenaError(f"--resume {run_dir}: the folder holds no checkpoint ({LAST}); "

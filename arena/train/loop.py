@@ -194,8 +194,10 @@ def _train(cfg: TrainConfig, on_log, d: Dist, record: Record) -> Run:
     family = family_of(net.resolved.entry)
     sched = _schedule(cfg, family.name if family else None)
     name = cfg.name or run_name(net.canonical, sched.name, cfg.seed)
-    out = writable_folder(cfg.out, "results", create=d.main)
+    out = writable_folder(cfg.out, "results", create=False)  # made with the run folder, once the run can start
     folder = out / "runs" / name
+    if not cfg.resume:
+        writable_folder(folder, "the run", create=False)  # DIR/runs a file, say: refused before any work
 
     # -- data ---------------------------------------------------------------------------------------
     train_set, data_desc = open_dataset(cfg.data, "train", crop=sched.crop, seed=cfg.seed, scale=sched.scale)

@@ -127,7 +127,6 @@ def test_excluding_the_resize_times_native_logits():
     (["--batch", "0"], "--batch must be an integer >= 1, got 0"),
     (["--iters", "0"], "--iters must be an integer >= 1, got 0"),
     (["--threads", "0"], "--threads must be an integer >= 1, got 0"),
-    (["--res", "100x200"], "not divisible by fast_scnn's output stride 32"),
     (["--cuda-graphs"], "--cuda-graphs needs --device cuda"),
     (["--compile", "fastest"], "unknown compile mode 'fastest'"),
 ])
@@ -137,6 +136,18 @@ def test_bad_inputs_are_one_line_and_write_nothing(tmp_path, args, message):
     out = tmp_path / "results"
     line = one_line_error(run_cli("bench", "fast_scnn", "--out", out, *args))
     assert message in line, line
+    assert not out.exists()
+
+
+def test_any_size_runs_unless_a_block_cannot(tmp_path):
+    """No divisibility rule: 100x200 is no multiple of fast_scnn's stride 32 and runs, as the official
+    code does; a block that truly needs a multiple (space_to_depth without padding) is refused up front."""
+    r = run_cli("bench", "fast_scnn", "--res", "100x200", "--iters", "2", "--threads", "1", "--no-save", "--json")
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "results"
+    line = one_line_error(run_cli("bench", "fast_scnn[downsampler=space_to_depth(pad=False)]", "--res", "100x202",
+                                  "--out", out))
+    assert "node x8 (downsampler.space_to_depth)" in line and "multiples of 2" not in line and "e.g. 96x200" in line
     assert not out.exists()
 
 
@@ -216,5 +227,6 @@ def test_onnxruntime_backend_and_export_through_the_cli(tmp_path):
 def test_export_bad_inputs_write_nothing(tmp_path):
     line = one_line_error(run_cli("export", "fast_scnn", "--onnx", tmp_path / "missing" / "x.onnx"))
     assert "does not exist" in line and not (tmp_path / "missing").exists()
-    line = one_line_error(run_cli("export", "fast_scnn", "--onnx", tmp_path / "x.onnx", "--res", "100x100"))
-    assert "output stride 32" in line and not (tmp_path / "x.onnx").exists()
+    line = one_line_error(run_cli("export", "fast_scnn[downsampler=space_to_depth(pad=False)]", "--onnx",
+                                  tmp_path / "x.onnx", "--res", "100x100"))
+    assert "multiples of 8 on both sides" in line and not (tmp_path / "x.onnx").exists()

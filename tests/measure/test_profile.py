@@ -12,7 +12,7 @@ from torch import nn
 import arena
 from arena.measure import counters
 from arena.measure.profile import ProfileError, profile
-from arena.networks import PUBLISHED
+from arena.networks import MAC_TOLERANCE, PUBLISHED
 
 
 class _Net(nn.Module):
@@ -140,9 +140,59 @@ def test_unknown_network():
         profile("fanet_nope", (512, 1024))
 
 
-def test_resolution_not_divisible_names_the_stride():
-    with pytest.raises(ProfileError, match="output stride 32"):
-        profile("fast_scnn", (500, 1000))
+# The official codes' fvcore MACs at CamVid's 720x960 (specs/ddrnet.md §7.2, specs/pidnet.md §7), which is
+# not a multiple of their output stride, plus arena's final resize of the logits: 4 MACs per output element.
+SPEC_MACS_720x960 = {"ddrnet23_slim": 12_090_161_920 + 4 * 19 * 720 * 960,
+                     "pidnet_s": 15_739_299_200 + 4 * 19 * 720 * 960}
+
+
+@pytest.mark.parametrize("name", SPEC_MACS_720x960)
+def test_sizes_off_the_output_stride_count_as_the_official_code(name):
+    p = profile(name, (720, 960))
+    assert p["output_shape"] == [1, 19, 720, 960]
+    assert abs(p["macs"] - SPEC_MACS_720x960[name]) <= MAC_TOLERANCE * SPEC_MACS_720x960[name]
+
+
+def test_per_node_shapes_at_720x960_are_the_real_ones():
+    """sgcpnet's output stride is 128 and 720 is no multiple of it: the table shows what really runs."""
+    p = profile("sgcpnet_camvid", (720, 960))
+    net = arena.build("sgcpnet_camvid").eval()
+    seen: dict[str, list] = {}
+
+    def record(name):
+        def hook(module, inputs, out):  # returns None: the output stays as it was
+            seen[name] = [tuple(t.shape) for t in (out if isinstance(out, tuple) else (out,))]
+        return hook
+
+    hooks = [net.nodes[name].register_forward_hook(record(name)) for name in net.nodes]
+    with torch.no_grad():
+        assert net(torch.randn(1, 3, 720, 960)).shape == (1, 11, 720, 960)
+    for h in hooks:
+        h.remove()
+    ran = {n["node"]: [tuple(s) for s in n["out_shapes"]] for n in p["nodes"] if n["node"] in seen}
+    assert len(ran) == len(seen) and ran == seen
+    assert any(s[-2:] == (23, 30) for v in seen.values() for s in v)  # 720 / 32 = 22.5: stride-2 convs round up
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["sgcpnet_camvid", "gain18_camvid", "pidnet_s", "bisenetv2"])
+def test_primary_matches_fvcore_at_720x960_node_by_node(name):
+    p = profile(name, (720, 960))
+    theirs = counters.count_isolated("fvcore", name, 720, 960)
+    assert "error" not in theirs, theirs
+    assert abs(p["macs"] - theirs["total"]) <= MAC_TOLERANCE * theirs["total"], (p["macs"], theirs["total"])
+    for n in p["nodes"]:
+        if n["macs"] is not None and n["node"] != "(wrapper)":
+            assert abs(theirs["per_node"].get(n["node"], 0) - n["macs"]) <= MAC_TOLERANCE * max(n["macs"], 1), n["node"]
+
+
+def test_a_block_that_needs_a_multiple_is_named_with_it():
+    """space_to_depth(pad=False) unshuffles 8x8 patches: the one kind of size a block cannot run at."""
+    with pytest.raises(ProfileError) as e:
+        profile("fast_scnn[downsampler=space_to_depth(pad=False)]", (97, 131))
+    assert ("node x8 (downsampler.space_to_depth) fails on its 97x131 input; it needs sizes that are multiples "
+            "of 8 on both sides: use e.g. 96x128") in str(e.value)
+    assert profile("fast_scnn[downsampler=space_to_depth(pad=False)]", (96, 128))["macs"] > 0
 
 
 def test_absurd_size_refused_with_estimate():
@@ -159,8 +209,8 @@ def test_cli_profile_json_and_help_is_light(tmp_path):
     assert result.exit_code == 0, result.output
     assert '"kind": "profile"' in result.output
     assert (tmp_path / "profile.jsonl").exists()
-    bad = CliRunner().invoke(app, ["profile", "fast_scnn", "--res", "250x512"])
-    assert bad.exit_code == 2 and "output stride 32" in bad.output
+    bad = CliRunner().invoke(app, ["profile", "fast_scnn[downsampler=space_to_depth(pad=False)]", "--res", "250x512"])
+    assert bad.exit_code == 2 and "multiples of 8 on both sides: use e.g. 248x512" in bad.output
     code = "import sys; from arena.cli import app; assert 'torch' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
 
