@@ -61,7 +61,7 @@ def table(
 ):
     """The field's table: Method, Backbone, Resolution, Params, GMACs, FPS, device, mIoU +- CI, delta vs base."""
     from arena.cli import render
-    from arena.report import frames, tables
+    from arena.report import frames, table_format, tables
 
     with user_errors():
         if latex:
@@ -76,9 +76,9 @@ def table(
         if latex:
             from arena import atomic
 
-            atomic.write_text(latex, tables.to_latex(df))
+            atomic.write_text(latex, table_format.to_latex(df))
     if markdown:
-        typer.echo(tables.to_markdown(df))
+        typer.echo(table_format.to_markdown(df))
     else:
         render.console().print(render.report_table(df))
     if latex:

@@ -25,7 +25,7 @@ SEEDS = 2
 def run_demo(out: str | Path = "arena-demo", *, threads: int | None = None,
              on_progress: Callable | None = None) -> dict[str, Any]:
     from arena import atomic
-    from arena.report import frames, tables
+    from arena.report import frames, table_format, tables
     from arena.report.pareto import draw
     from arena.studies.ablate import summarise
     from arena.studies.engines.local import LocalEngine
@@ -52,9 +52,9 @@ def run_demo(out: str | Path = "arena-demo", *, threads: int | None = None,
     front = draw(out, x="latency", y="miou", res=res, out=out / "pareto", name="demo_pareto", dpi=150)
     table = tables.table(summary, res=res, schedule="demo", allow_mixed=False)
     latex_path = out / "table.tex"
-    atomic.write_text(latex_path, tables.to_latex(table, caption="arena demo: synthetic scenes, demo schedule "
+    atomic.write_text(latex_path, table_format.to_latex(table, caption="arena demo: synthetic scenes, demo schedule "
                                                   f"({ITERS} iterations), {res}", label="tab:arena-demo"))
-    markdown = tables.to_markdown(table)
+    markdown = table_format.to_markdown(table)
     atomic.write_text(out / "table.md", markdown)
     return {"out": str(out), "runs": runs, "ablation": deltas, "pareto": front, "table": table,
             "latex": str(latex_path), "markdown": markdown, "trained": list(TRAINED),

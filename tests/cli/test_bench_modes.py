@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from arena.cli import app
 from arena.measure import bench
-from tests.cli_helpers import one_line_error
+from tests.helpers import one_line_error
 
 TINY = ["--res", "64x128", "--iters", "3", "--threads", "1"]
 

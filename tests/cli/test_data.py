@@ -24,26 +24,26 @@ def test_synth_output_reads_back_as_cityscapes_with_the_generators_labels(tmp_pa
 def test_synth_writes_train_and_val_that_train_reads_at_once(tmp_path):
     """The default writes both splits (val: a fifth of --n, at least 1), so --data cityscapes:DIR trains."""
     root = tmp_path / "cs"
-    r = run("data", "synth", "--out", str(root), "--n", "4", "--res", "64x128")
+    r = run_cli("data", "synth", "--out", str(root), "--n", "4", "--res", "64x128")
     assert r.exit_code == 0, r.output
     assert f"wrote 4 train and 1 val scenes at 64x128 to {root}" in r.output
     assert [len(open_folder(f"cityscapes:{root}", s)) for s in ("train", "val")] == [4, 1]
     image, _ = open_folder(f"cityscapes:{root}", "val").read(0)
     assert np.array_equal(image, render(0, 0, (64, 128), split="val")[0])  # val is its own scene stream
-    r = run("train", "fast_scnn", "--data", f"cityscapes:{root}", "--schedule", "smoke", "--iters", "2",
+    r = run_cli("train", "fast_scnn", "--data", f"cityscapes:{root}", "--schedule", "smoke", "--iters", "2",
             "--out", str(tmp_path / "results"))
     assert r.exit_code == 0, r.output
     assert (tmp_path / "results" / "train.jsonl").read_text().count("\n") == 1
 
 
 def test_synth_val_count_and_its_mistakes(tmp_path):
-    r = run("data", "synth", "--out", str(tmp_path / "a"), "--n", "11", "--n-val", "2", "--res", "32x64")
+    r = run_cli("data", "synth", "--out", str(tmp_path / "a"), "--n", "11", "--n-val", "2", "--res", "32x64")
     assert r.exit_code == 0 and "wrote 11 train and 2 val scenes" in r.output, r.output
     for args, message in [(["--n-val", "0"], "--n-val must be an integer >= 1, got 0"),
                           (["--n", "0"], "--n must be an integer >= 1, got 0"),
                           (["--split", "val", "--n-val", "2"], "drop --n-val"),
                           (["--split", "test"], "--split 'test' is not train or val")]:
-        r = run("data", "synth", "--out", str(tmp_path / "b"), "--res", "32x64", *args)
+        r = run_cli("data", "synth", "--out", str(tmp_path / "b"), "--res", "32x64", *args)
         assert r.exit_code == 2 and message in r.output and len(r.output.strip().splitlines()) == 1, r.output
         assert not (tmp_path / "b").exists()
 

@@ -11,7 +11,7 @@ import torch
 from typer.testing import CliRunner
 
 from arena.cli import app
-from tests.cli_helpers import one_line_error
+from tests.helpers import one_line_error
 from tests.nets.test_official import as_official, randomised
 from tests.report import synth
 

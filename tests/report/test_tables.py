@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from arena.errors import ArenaError
-from arena.report import frames, tables
+from arena.report import frames, table_format, tables
 from tests.report import synth
 from tests.helpers import one_line
 
@@ -44,8 +44,8 @@ GOLDEN = """\
 
 def test_markdown_against_golden(small):
     df = tables.table(small, published=True)
-    assert tables.to_markdown(df, notes=False) == GOLDEN
-    notes = tables.to_markdown(df).split(GOLDEN, 1)[1]
+    assert table_format.to_markdown(df, notes=False) == GOLDEN
+    notes = table_format.to_markdown(df).split(GOLDEN, 1)[1]
     assert "GFLOPs = 2 × GMACs" in notes and "NVIDIA H200, fp32, eager, batch 1" in notes
     assert "† published" in notes and "paper (arXiv:1902.04502)" in notes
 
@@ -58,7 +58,7 @@ def test_table_frame_numbers(small):
 
 
 def test_latex_escapes_bolds_and_daggers(summary):
-    tex = tables.to_latex(tables.table(summary, published=True), caption="Speed & accuracy", label="tab:main")
+    tex = table_format.to_latex(tables.table(summary, published=True), caption="Speed & accuracy", label="tab:main")
     assert r"\texttt{fanet18[upsampler=gai]}" in tex and r"\texttt{fast\_scnn[upsampler=gai]}" in tex
     assert r"\texttt{fast\_scnn}" in tex and "fast_scnn" not in tex
     assert r"\textbf{0.61}" in tex and r"\textbf{0.90}" in tex and r"\textbf{500.0}" in tex  # sgcpnet: min, min, max
@@ -70,15 +70,15 @@ def test_latex_escapes_bolds_and_daggers(summary):
 
 
 def test_escape_latex_every_special_character():
-    assert tables.escape_latex(r"a%b_c#d&e{f}g~h^i\j$k") == (
+    assert table_format.escape_latex(r"a%b_c#d&e{f}g~h^i\j$k") == (
         r"a\%b\_c\#d\&e\{f\}g\textasciitilde{}h\textasciicircum{}i\textbackslash{}j\$k")
-    assert tables.escape_latex("[x]") == "{[x]}"
+    assert table_format.escape_latex("[x]") == "{[x]}"
 
 
 def test_group_by_swap(summary):
     df = tables.table(summary, group_by="swap")
     assert list(df["Group"]) == ["base"] * 3 + ["upsampler=gai"] * 2
-    tex = tables.to_latex(df)
+    tex = table_format.to_latex(df)
     assert r"\multicolumn{10}{l}{\emph{upsampler=gai}}" in tex and r"\emph{base}" in tex
 
 
@@ -90,7 +90,7 @@ def test_column_no_row_has_is_one_line(tmp_path):
         tables.table(summary, columns=["Method", "FPS"])
     assert "no row has FPS" in one_line(e) and "arena bench" in str(e.value)
     with pytest.raises(ArenaError) as e:
-        tables.to_latex(tables.table(summary), columns=["Latency (ms)"])
+        table_format.to_latex(tables.table(summary), columns=["Latency (ms)"])
     assert "no row has Latency (ms)" in one_line(e)
     with pytest.raises(ArenaError) as e:
         tables.table(summary, columns=["Speed"])
@@ -112,7 +112,7 @@ def test_mixed_devices_refused_in_a_table(tmp_path):
 def test_latex_compiles_with_pdflatex(summary, tmp_path):
     df = tables.table(summary, published=True)
     df.loc[0, "Device"] = r"GPU_#1 & 50% {x} ~y ^z \w"  # every special character, in a cell
-    tex = tables.to_latex(df, caption="Results: 100% of ~5 nets_#1", standalone=True)
+    tex = table_format.to_latex(df, caption="Results: 100% of ~5 nets_#1", standalone=True)
     (tmp_path / "t.tex").write_text(tex, encoding="utf-8")
     done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "t.tex"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=120)
@@ -128,7 +128,7 @@ def test_two_settings_of_one_schedule_name_are_two_lines_never_averaged(tmp_path
     df = tables.table(summary)
     assert sorted(df["mIoU"].tolist()) == pytest.approx([22.0, 52.0])  # never 37.0
     assert "Setting" in df.columns and df["Setting"].nunique() == 2
-    assert "schedule.iters: 120 vs 240" in "\n".join(tables.footnotes(df))
+    assert "schedule.iters: 120 vs 240" in "\n".join(table_format.footnotes(df))
     one = df["Setting"].iloc[0]
     picked = tables.table(summary, setting=one[:6])
     assert len(picked) == 1 and picked["mIoU"].iloc[0] == df["mIoU"].iloc[0]
@@ -142,7 +142,7 @@ def test_bold_only_when_separated(tmp_path):
     rows = [synth.train("fast_scnn", m, s) for s, m in enumerate((0.55, 0.58, 0.61))]
     rows += [synth.train("sgcpnet", m, s + 10) for s, m in enumerate((0.56, 0.577, 0.594))]
     df = tables.table(frames.summary(frames.load_rows(synth.write(tmp_path, rows))))
-    md = tables.to_markdown(df)
+    md = table_format.to_markdown(df)
     assert "**" not in md and "No bold in a column: the best is not separated" in md
 
 

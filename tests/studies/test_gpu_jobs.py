@@ -29,7 +29,7 @@ def test_needs_gpu():
 def test_local_engine_runs_gpu_jobs_one_at_a_time_in_process(monkeypatch):
     running, log = [], []
 
-    def fake_execute(job, device=None):
+    def fake_execute(job, device=None, **_options):
         running.append(job.label)
         log.append(len(running))  # how many run at once
         running.remove(job.label)

@@ -74,9 +74,9 @@ def report_table(df) -> Table:
     bold where those bold, with the footnotes as its caption."""
     from rich.text import Text
 
-    from arena.report.tables import _display_columns, cells, footnotes
+    from arena.report.table_format import cells, display_columns, footnotes
 
-    columns = _display_columns(df, None)
+    columns = display_columns(df, None)
     t = Table(*(Column(escape(str(c)), no_wrap=True, justify="left" if c in ("Method", "Backbone", "Resolution",
               "Device", "Verdict", "Setting") else "right") for c in columns),
               caption="\n".join(footnotes(df)), caption_justify="left")
