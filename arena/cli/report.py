@@ -16,6 +16,10 @@ PrecisionOpt = Annotated[Optional[str], typer.Option(metavar="P", help="Keep one
 ModeOpt = Annotated[Optional[str], typer.Option(metavar="M", help="Keep one bench mode (eager, compile, ...).")]
 MixedOpt = Annotated[bool, typer.Option("--allow-mixed", help="Allow several devices, resolutions or schedules "
                                         "(one front per setting).")]
+SettingOpt = Annotated[Optional[str], typer.Option("--setting", metavar="ID", help="Keep one training setting "
+                                                 "(its id, or the first characters: the table lists them).")]
+DeltaOpt = Annotated[float, typer.Option("--delta", metavar="POINTS", help="Equivalence margin of an mIoU "
+                                         "difference, in points.")]
 PublishedOpt = Annotated[bool, typer.Option("--published", help="Add the papers' own figures, marked as such.")]
 
 
@@ -25,7 +29,8 @@ def pareto(
     x: Annotated[str, typer.Option("--x", metavar="latency|fps|gmacs|params", help="Cost axis.")] = "latency",
     y: Annotated[str, typer.Option("--y", metavar="miou", help="Accuracy axis.")] = "miou",
     device: DeviceOpt = None, res: ResOpt = None, dataset: DatasetOpt = None, schedule: ScheduleOpt = None,
-    precision: PrecisionOpt = None, mode: ModeOpt = None, allow_mixed: MixedOpt = False, published: PublishedOpt = False,
+    precision: PrecisionOpt = None, mode: ModeOpt = None, setting: SettingOpt = None, allow_mixed: MixedOpt = False,
+    published: PublishedOpt = False,
     log_x: Annotated[bool, typer.Option("--log-x", help="Logarithmic cost axis.")] = False,
     out: Annotated[str, typer.Option("--out", metavar="DIR", help="Where the PNG, PDF and SVG go.")] = "pareto",
     json_out: Annotated[bool, typer.Option("--json", help="Print the front as JSON.")] = False,
@@ -36,7 +41,7 @@ def pareto(
 
     with user_errors():
         result = draw(*folders, x=x, y=y, device=device, res=res, dataset=dataset, schedule=schedule,
-                      precision=precision, mode=mode, allow_mixed=allow_mixed, out=out, log_x=log_x,
+                      precision=precision, mode=mode, setting=setting, allow_mixed=allow_mixed, out=out, log_x=log_x,
                       published=published)
     if json_out:
         render.print_json(result.front.to_dict(orient="records"))
@@ -57,7 +62,8 @@ def table(
     columns: Annotated[Optional[str], typer.Option(metavar="A,B,...", help="Only these columns (e.g. "
                                                    "Method,GMACs,FPS,mIoU).")] = None,
     device: DeviceOpt = None, res: ResOpt = None, dataset: DatasetOpt = None, schedule: ScheduleOpt = None,
-    precision: PrecisionOpt = None, mode: ModeOpt = None, allow_mixed: MixedOpt = False,
+    precision: PrecisionOpt = None, mode: ModeOpt = None, setting: SettingOpt = None, delta: DeltaOpt = 1.0,
+    allow_mixed: MixedOpt = False,
 ):
     """The field's table: Method, Backbone, Resolution, Params, GMACs, FPS, device, mIoU +- CI, delta vs base."""
     from arena.cli import render
@@ -72,7 +78,7 @@ def table(
         df = tables.table(frames.summary(frames.load_rows(*folders)), published=published, group_by=group_by,
                           columns=wanted,
                           device=device, res=res, dataset=dataset, schedule=schedule, precision=precision,
-                          mode=mode, allow_mixed=allow_mixed)
+                          mode=mode, setting=setting, delta=delta, allow_mixed=allow_mixed)
         if latex:
             from arena import atomic
 

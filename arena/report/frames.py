@@ -29,7 +29,7 @@ from arena.store import latest
 
 SETTING = ("device", "precision", "mode", "resolution", "dataset", "schedule")  # what separates groups
 OPTION = {"device": "--device", "precision": "--precision", "mode": "--mode", "resolution": "--res",
-          "dataset": "--dataset", "schedule": "--schedule"}
+          "dataset": "--dataset", "schedule": "--schedule", "setting": "--setting"}
 _ACCURACY_HINT = "`arena train SPEC` or `arena ablate --swap ROLE=BLOCK` produces them"
 
 
@@ -297,6 +297,8 @@ def filter_setting(df, **wanted):
             hit = column.fillna("").astype(str).str.lower().str.contains(needle, regex=False)
             if kinds is not None:
                 hit |= (kinds == needle) | (kinds.str.split(":").str[0] == needle)
+        elif key == "setting":  # an id or its first characters
+            hit = column.fillna("").astype(str).str.startswith(str(value))
         else:
             hit = column.astype(str) == str(value)
         if not (hit & column.notna()).any():

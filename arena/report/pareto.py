@@ -41,7 +41,7 @@ X_AXES = {
     "params": Axis("params", "parameters (M, inference)", "min", (), "`arena profile SPEC` counts it", "params_m"),
 }
 Y_AXES = {"miou": Axis("miou", "mIoU (%)", "max", (), frames._ACCURACY_HINT, "miou")}
-TRAINING = ("dataset", "schedule")
+TRAINING = ("dataset", "schedule", "setting")
 PUBLISHED_LABEL = {"latency": "frame time = 1000 / FPS (ms), as reported", "fps": "FPS, as reported",
                    "gmacs": "GMACs, as reported", "params": "parameters (M), as reported"}
 FORMATS = ("png", "pdf", "svg")
@@ -82,7 +82,7 @@ def front(df, x: str, y: str, minimise_x: bool = True, maximise_y: bool = True):
 
 # -- choosing the points --------------------------------------------------------------------------
 def select(summary, x: str = "latency", y: str = "miou", *, device=None, res=None, dataset=None, schedule=None,
-           precision=None, mode=None, allow_mixed: bool = False):
+           precision=None, mode=None, setting=None, allow_mixed: bool = False):
     """The plotted points: summary rows with x and y, of one setting (or several with allow_mixed).
 
     Returns a DataFrame with the summary's columns plus `group` (the setting as text) and `group_id`
@@ -95,7 +95,7 @@ def select(summary, x: str = "latency", y: str = "miou", *, device=None, res=Non
     if summary[ax.column].isna().all():
         raise ArenaError(f"no {x} figures in the results for --x {x}: {ax.hint}")
     df = frames.filter_setting(summary, device=device, resolution=res, dataset=dataset, schedule=schedule,
-                               precision=precision, mode=mode)
+                               precision=precision, mode=mode, setting=setting)
     df = df[df[ax.column].notna() & df[ay.column].notna()]
     if not len(df):
         raise ArenaError(f"no network has both {x} and {y} figures in this selection: measure the trained "
@@ -122,13 +122,31 @@ def _axis(name, table, option) -> Axis:
 
 
 def fronts(points, x: str = "latency", y: str = "miou"):
-    """The front of each group of `points` (from `select`), concatenated, with an `on_front` mark."""
+    """The front of each group of `points` (from `select`), concatenated. The front is drawn on means;
+    `separated` says whether a front point's mIoU differs from each neighbour's on the front at 5 %
+    (a t-test on the seeds, paired when they share them: `arena.stats.separated`)."""
     import pandas as pd
 
     ax, ay = X_AXES[x], Y_AXES[y]
-    parts = [front(g, ax.column, ay.column, ax.better == "min", ay.better == "max")
-             for _, g in points.groupby("group_id", sort=True)]
+    parts = []
+    for _, g in points.groupby("group_id", sort=True):
+        f = front(g, ax.column, ay.column, ax.better == "min", ay.better == "max").copy()
+        seeds = list(f["per_seed"]) if "per_seed" in f else [None] * len(f)
+        apart = [_separated(a, b) for a, b in zip(seeds, seeds[1:])]
+        f["separated"] = [all(apart[max(0, k - 1):k + 1]) for k in range(len(f))]
+        parts.append(f)
     return pd.concat(parts) if parts else points.iloc[0:0]
+
+
+def _separated(a, b) -> bool:
+    from arena.stats import separated
+
+    if not (isinstance(a, dict) and isinstance(b, dict)):
+        return False
+    common = sorted(set(a) & set(b))
+    if len(common) == len(a) == len(b):
+        return separated([a[s] for s in common], [b[s] for s in common], paired=True)
+    return separated(list(a.values()), list(b.values()))
 
 
 # -- the plot -------------------------------------------------------------------------------------
@@ -161,7 +179,8 @@ def caption(points, x: str, y: str = "miou") -> str:
         seeds = f"{n.min()}" if n.min() == n.max() else f"{n.min()}-{n.max()}"
         bars = "error bars: 95 % t-interval over the seeds" if n.max() >= 2 else "one seed each: no error bars"
         parts.append(f"mIoU: mean of {seeds} seed(s), {bars}")
-    parts.append("dashed step: the Pareto front (ties kept); arrows: base -> hybrid")
+    parts.append("dashed step: the Pareto front on means (ties kept); a hollow front point's mIoU is not "
+                 "separated from a neighbour's on the front (t-test on the seeds, 5 %); arrows: base -> hybrid")
     return "; ".join(parts)
 
 
@@ -215,9 +234,10 @@ def plot(points, x: str = "latency", y: str = "miou", out: str | os.PathLike = "
         if r["miou_ci"] == r["miou_ci"] and r["miou_ci"] is not None:
             ax.errorbar(r[ax_x.column], r[ax_y.column], yerr=r["miou_ci"], fmt="none", ecolor=c, elinewidth=0.9,
                         capsize=2.5, alpha=0.8, zorder=2)
+        blurred = i in on_front and not found.loc[i, "separated"]  # its mIoU is not separated from a neighbour's
         ax.scatter([r[ax_x.column]], [r[ax_y.column]], s=38 if r["hybrid"] else 46, marker="D" if r["hybrid"] else "o",
-                   color=c, edgecolors="black" if i in on_front else "white", linewidths=1.3 if i in on_front else 0.6,
-                   zorder=4)
+                   color="white" if blurred else c, edgecolors="black" if i in on_front else "white",
+                   linewidths=1.3 if i in on_front else 0.6, zorder=4)
     arrows = _hybrid_arrows(points, ax_x.column, ax_y.column)
     for (bx, by), (hx, hy), base in arrows:
         ax.annotate("", xy=(hx, hy), xytext=(bx, by), zorder=3,
@@ -248,8 +268,10 @@ def plot(points, x: str = "latency", y: str = "miou", out: str | os.PathLike = "
 
     handles = [Line2D([], [], marker="o", ls="", color="0.45", markeredgecolor="white", label="base network"),
                Line2D([], [], marker="D", ls="", color="0.45", markeredgecolor="white", label="hybrid (swap)"),
+               Line2D([], [], marker="o", ls="", color="0.45", markeredgecolor="black", markeredgewidth=1.3,
+                      label="on the front"),
                Line2D([], [], marker="o", ls="", color="white", markeredgecolor="black", markeredgewidth=1.3,
-                      label="on the front")]
+                      label="on the front, mIoU not separated from a neighbour's")]
     front_handles, _ = ax.get_legend_handles_labels()
     ax.legend(handles=front_handles + handles, fontsize=7, loc="best", framealpha=0.85)
 
@@ -270,13 +292,14 @@ def plot(points, x: str = "latency", y: str = "miou", out: str | os.PathLike = "
 
 
 def draw(*folders, x: str = "latency", y: str = "miou", device=None, res=None, dataset=None, schedule=None,
-         precision=None, mode=None, allow_mixed: bool = False, out: str | os.PathLike = "pareto", **plot_kwargs):
+         precision=None, mode=None, setting=None, allow_mixed: bool = False, out: str | os.PathLike = "pareto",
+         **plot_kwargs):
     """Load result rows from `folders`, select the points, draw and write the front (ParetoResult)."""
     _axis(x, X_AXES, "--x")
     _axis(y, Y_AXES, "--y")
     summary = frames.summary(frames.load_rows(*folders))
     points = select(summary, x, y, device=device, res=res, dataset=dataset, schedule=schedule, precision=precision,
-                    mode=mode, allow_mixed=allow_mixed)
+                    mode=mode, setting=setting, allow_mixed=allow_mixed)
     return plot(points, x, y, out, **plot_kwargs)
 
 

@@ -166,3 +166,18 @@ def test_plot_writes_three_formats_and_returns_the_front(summary, tmp_path):
     assert "demo schedule" in result.caption
     svg = result.paths[2].read_text()
     assert "fanet18[upsampler=gai]" in svg and "Titan X" in svg  # labels and the published panel
+
+
+def test_front_points_not_separated_from_a_neighbour_are_marked(tmp_path):
+    """By hand: A (2 ms; 50, 55, 60) and B (4 ms; 58, 54, 59) pair by seed to deltas 8, -1, -1:
+    t = 2 / (5.196 / sqrt 3) = 0.67, far from significant, so neither is separated from the other;
+    C (8 ms; 70, 71, 72) against B: deltas 12, 17, 13, t = 14 / (2.646 / sqrt 3) = 9.2, p about 0.012."""
+    rows = []
+    for spec, ms, mious in (("sgcpnet", 2.0, (0.50, 0.55, 0.60)), ("fast_scnn", 4.0, (0.58, 0.54, 0.59)),
+                            ("fanet18", 8.0, (0.70, 0.71, 0.72))):
+        rows.append(synth.bench(spec, ms))
+        rows += [synth.train(spec, m, seed) for seed, m in enumerate(mious)]
+    points = pareto.select(frames.summary(frames.load_rows(synth.write(tmp_path, rows))))
+    found = pareto.fronts(points).sort_values("latency_ms")
+    assert list(found["spec"]) == ["sgcpnet", "fast_scnn", "fanet18"]
+    assert list(found["separated"]) == [False, False, True]
