@@ -73,7 +73,8 @@ _BISE_TIMING = "TensorRT fp32, 2048x1024 image fed at 1024x512 (inference resolu
 PUBLISHED: tuple[Published, ...] = (
     # FANet (docs/networks.md#fanet; specs/fanet.md §6): params and FLOPs of the paper unknown.
     Published("fanet18", "FANet-18", "ResNet-18", "cityscapes", "test", 74.4, 72.0, "Titan X", "PyTorch fp32",
-              "1024x2048", None, None, None, _FANET, headline=True, note=_FANET_TIMING),
+              "1024x2048", None, None, None, _FANET, headline=True,
+              note="split: test by the abstract's context; " + _FANET_TIMING),
     Published("fanet18", "FANet-18", "ResNet-18", "cityscapes", "val", 75.0, None, None, None, None, None, None,
               None, "paper, as quoted in zh320's README (unchecked)"),
     Published("fanet34", "FANet-34", "ResNet-34", "cityscapes", "test", 75.5, 58.0, "Titan X", None, "1024x2048",

@@ -174,8 +174,13 @@ def footnotes(df) -> list[str]:
     paper = df[df["Published"]]
     if len(paper):
         sources = "; ".join(f"{m}: {s}" for m, s in dict(zip(paper["Method"], paper["Source"])).items())
+        ours = sorted({str(d) for d in df.loc[~df["Published"], "Dataset"].dropna()})
+        theirs = sorted({str(d) for d in paper["Dataset"].dropna()})
+        data = (f" Measured rows: {', '.join(ours) or '?'}; published rows: {', '.join(theirs) or '?'} "
+                "(different data, schedules and pretraining: compare within each kind, not across)."
+                if ours != theirs else "")
         notes.append("† published: the authors' own figures on their own hardware (Device column), not "
-                     f"re-measured: {sources}.")
+                     f"re-measured: {sources}.{data}")
     return notes
 
 

@@ -31,6 +31,7 @@ def test_pinned_figures():
     assert (fanet.miou, fanet.fps, fanet.gpu, fanet.resolution, fanet.split) == (74.4, 72.0, "Titan X", "1024x2048",
                                                                                  "test")
     assert fanet.params_m is None and fanet.cost is None  # the paper's columns are unknown
+    assert "split: test by the abstract's context" in fanet.note  # hedged as FANet-34's
     sgcp = published.records(["sgcpnet"], headline_only=True)[0]
     assert (sgcp.params_m, sgcp.fps, sgcp.resolution) == (0.61, 178.5, "768x1536")
     scnn = published.records(["fast_scnn"], headline_only=True)[0]

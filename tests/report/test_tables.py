@@ -48,6 +48,7 @@ def test_markdown_against_golden(small):
     notes = table_format.to_markdown(df).split(GOLDEN, 1)[1]
     assert "GFLOPs = 2 × GMACs" in notes and "NVIDIA H200, fp32, eager, batch 1" in notes
     assert "† published" in notes and "paper (arXiv:1902.04502)" in notes
+    assert "Measured rows: synthetic; published rows: cityscapes" in notes  # both datasets named
 
 
 def test_table_frame_numbers(small):

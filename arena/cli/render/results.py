@@ -89,7 +89,12 @@ def demo_report(o: dict[str, Any]) -> list[Any]:
     parts: list[Any] = []
     for run in o["runs"]:
         parts.append(study_summary(run))
-    parts += ablation_tables(o["ablation"], o["runs"][-1])[:1]
+    ablation = ablation_tables(o["ablation"], o["runs"][-1])
+    parts += [ablation[0], ablation[-1]]  # the table and how its verdicts were reached
+    parts.append(escape("At the demo budget (120 iterations, 2 seeds) these figures demonstrate the pipeline; "
+                        "they are not evidence about the blocks: two seeds describe and give no verdict, and the "
+                        "'detectable' and 'seeds for ±δ' columns say what a real ablation of this spread would "
+                        "need (README: how far a short schedule can be trusted)."))
     parts.append(report_table(o["table"]))
     parts.append(escape(f"trained: {', '.join(o['trained'])} (demo schedule, 120 iterations, 2 seeds each, with "
                         f"their GAI hybrids); costed only (profile + bench): {', '.join(o['costed_only'])}"))
