@@ -8,3 +8,9 @@ torch.set_num_threads(2)
 @pytest.fixture(autouse=True)
 def _seed():
     torch.manual_seed(0)
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory, monkeypatch):
+    """Peaks and study estimates cached per test session, never in the user's ~/.cache."""
+    monkeypatch.setenv("ARENA_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "arena-cache"))
