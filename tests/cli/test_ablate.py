@@ -28,12 +28,16 @@ def test_the_default_schedule_follows_the_device_and_says_why(tmp_path):
     assert "schedule demo: the default on a CPU" in " ".join(r.output.split())
 
 
-def test_over_budget_stops_before_anything_runs_with_the_nearest_command(tmp_path):
+def test_over_budget_stops_before_anything_runs_with_the_nearest_command(tmp_path, monkeypatch):
+    """Probe figures fixed (0.1 us per pixel per step, nothing fixed): short = 4000 x 0.21 s = 14 min a run,
+    2.3 h for 10 runs, over a 1 h budget; demo = 240 x 0.0066 s = 1.6 s a run: the nearest that fits."""
+    line = {"train_fixed": 0.0, "train_per_px": 1e-7, "forward_fixed": 0.0, "forward_per_px": 1e-8}
+    monkeypatch.setattr("arena.studies.estimate.probe", lambda *a, **k: line)
     r = run_cli("ablate", "--swap", "upsampler=gai", "--nets", "fast_scnn", "--seeds", "5", "--schedule", "short",
-                "--budget", "5", "--out", tmp_path / "o")
+                "--budget", "1", "--out", tmp_path / "o")
     assert r.exit_code == 2  # the plan first (stderr), then the one line that stops it
     last = r.output.strip().splitlines()[-1]
-    assert last.startswith("error: this study would take about") and "over the --budget of 5 h" in last
+    assert last.startswith("error: this study would take about 2.3 h") and "over the --budget of 1 h" in last
     assert "try `arena ablate --swap upsampler=gai --nets fast_scnn --schedule demo" in last and "--yes" in last
     assert not (tmp_path / "o").exists()
 
