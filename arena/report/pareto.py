@@ -18,7 +18,7 @@ from pathlib import Path
 
 from arena.checks import writable_folder
 from arena.errors import ArenaError
-from arena.report import frames, label_layout
+from arena.report import frames, label_layout, published_panel
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,6 @@ X_AXES = {
 }
 Y_AXES = {"miou": Axis("miou", "mIoU (%)", "max", (), frames._ACCURACY_HINT, "miou")}
 TRAINING = ("dataset", "schedule", "setting")
-PUBLISHED_LABEL = {"latency": "frame time = 1000 / FPS (ms), as reported", "fps": "FPS, as reported",
-                   "gmacs": "GMACs, as reported", "params": "parameters (M), as reported"}
 FORMATS = ("png", "pdf", "svg")
 
 
@@ -211,7 +209,7 @@ def plot(points, x: str = "latency", y: str = "miou", out: str | os.PathLike = "
     found = fronts(points, x, y)
     text = caption(points, x, y)
 
-    pub = _published_points(points, ax_x) if published else None
+    pub = published_panel.points(points) if published else None
     fig = Figure(figsize=(12.5 if published else 8.5, 6.0), dpi=dpi)  # no pyplot: no global state touched
     FigureCanvasAgg(fig)  # the Agg backend, whatever the session's default
     grid = fig.add_gridspec(1, 2 if published else 1, width_ratios=[2.2, 1] if published else [1], wspace=0.25)
@@ -276,7 +274,7 @@ def plot(points, x: str = "latency", y: str = "miou", out: str | os.PathLike = "
     ax.legend(handles=front_handles + handles, fontsize=7, loc="best", framealpha=0.85)
 
     if published:
-        _published_panel(fig, fig.add_subplot(grid[0, 1]), pub, ax_x, ax_y, log_x)
+        published_panel.draw(fig, fig.add_subplot(grid[0, 1]), pub, x, ax_x, ax_y, log_x)
     fig.text(0.01, -0.01, "\n".join(textwrap.wrap(text, 150 if published else 120)), fontsize=7.5, va="top",
              ha="left", color="0.15")
     paths = []
@@ -312,43 +310,3 @@ def _hybrid_arrows(points, xc, yc):
         if base is not None:
             out.append((base, (r[xc], r[yc]), str(r["base"])))
     return out
-
-
-def _published_points(points, ax_x: Axis):
-    from arena.report import published as pub
-
-    datasets = {str(d) for d in points["dataset"].dropna()}
-    dataset = "camvid" if datasets == {"camvid"} else "cityscapes"
-    table = pub.frame(dataset=dataset, headline_only=True)
-    present = set(points["base"].dropna().astype(str))
-    if present & set(table["variant"]):
-        table = table[table["variant"].isin(present)]
-    return table
-
-
-def _published_panel(fig, ax, table, ax_x: Axis, ax_y: Axis, log_x: bool) -> None:
-    column = ax_x.published
-    have = table[table[column].notna() & table[ax_y.published].notna()] if column else table.iloc[0:0]
-    dataset = str(table["dataset"].iloc[0]) if len(table) else "cityscapes"
-    ax.set_title(f"published ({dataset}): the papers' own figures,\nmeasured elsewhere (their GPU, framework, "
-                 "resolution)", fontsize=8.5)
-    ax.set_ylabel(f"{ax_y.label}, {dataset}, as reported")
-    ax.set_xlabel(PUBLISHED_LABEL[next(k for k, v in X_AXES.items() if v is ax_x)])
-    ax.grid(True, lw=0.4, alpha=0.5)
-    missing = sorted(set(table["method"]) - set(have["method"]))
-    if not len(have):
-        ax.text(0.5, 0.5, f"the papers state no {ax_x.label.split(' (')[0]}\nfor these networks",
-                ha="center", va="center", transform=ax.transAxes, fontsize=8, color="0.3")
-        ax.set_xticks([])
-        ax.set_yticks([])
-        return
-    xs, ys = have[column].to_numpy(float), have[ax_y.published].to_numpy(float)
-    ax.scatter(xs, ys, s=46, facecolors="none", edgecolors="0.2", linewidths=1.1, marker="o", zorder=3)
-    if log_x:
-        label_layout.plain_log(ax)
-    ax.margins(x=0.18, y=0.15)
-    labels = [f"{m} ({g or 'GPU ?'})" for m, g in zip(have["method"], have["gpu"])]
-    label_layout.place_labels(fig, ax, xs, ys, labels, list(range(len(labels))), [])
-    if missing:
-        ax.text(0.01, 0.01, "no figure: " + ", ".join(missing), transform=ax.transAxes, fontsize=6.5, color="0.35",
-                va="bottom")
