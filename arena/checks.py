@@ -47,18 +47,24 @@ def writable_folder(path: str | os.PathLike, what: str = "results", create: bool
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise ArenaError(f"cannot write {what} to {path}: it is a file, not a folder (pass a folder with --out)")
-    existing = next((q for q in [path, *path.absolute().parents] if q.exists()), None)
+    _probe(path, create, f"cannot write {what} to {path}", "another folder with --out", "a writable folder with --out")
+    return path
+
+
+def _probe(folder: Path, create: bool, refusal: str, other: str, writable: str) -> None:
+    """Make `folder` (if `create`) and a temporary folder in it, or in its nearest existing parent,
+    then remove that: the only test that tells root, read-only mounts and /proc apart. Refused in one
+    line starting with `refusal` and ending with the fix (`other` for a file in the way)."""
+    existing = next((q for q in [folder, *folder.absolute().parents] if q.exists()), None)
     if existing is not None and not existing.is_dir():
-        raise ArenaError(f"cannot write {what} to {path}: {existing} is a file, not a folder (pass another folder "
-                         f"with --out)")
+        raise ArenaError(f"{refusal}: {existing} is a file, not a folder (pass {other})")
     try:
         if create:
-            path.mkdir(parents=True, exist_ok=True)
-        os.rmdir(tempfile.mkdtemp(dir=path if create else existing, prefix=".arena-probe-"))
+            folder.mkdir(parents=True, exist_ok=True)
+        os.rmdir(tempfile.mkdtemp(dir=folder if create else existing, prefix=".arena-probe-"))
     except OSError as e:
-        raise ArenaError(f"cannot write {what} to {path}: {_refusal(e, path if path.is_dir() else existing)} "
-                         f"(pass a writable folder with --out)") from None
-    return path
+        raise ArenaError(f"{refusal}: {_refusal(e, folder if folder.is_dir() else existing)} (pass {writable})") \
+            from None
 
 
 def _refusal(error: OSError, probed: Path | None) -> str:
@@ -80,14 +86,5 @@ def writable_file(path: str | os.PathLike, what: str, suffix: str | None = None,
     if path.is_dir():
         raise ArenaError(f"cannot write {what} to {path}: it is a folder (pass a file name with {option})")
     folder = path.parent if str(path.parent) else Path(".")
-    blocker = next((q for q in [folder, *folder.absolute().parents] if q.exists()), None)
-    if blocker is not None and not blocker.is_dir():
-        raise ArenaError(f"cannot write {what} to {path}: {blocker} is a file, not a folder (pass another {option})")
-    try:
-        if create:
-            folder.mkdir(parents=True, exist_ok=True)
-        os.rmdir(tempfile.mkdtemp(dir=folder if create else blocker, prefix=".arena-probe-"))
-    except OSError as e:
-        raise ArenaError(f"cannot write {what} to {path}: {_refusal(e, folder if folder.is_dir() else blocker)} "
-                         f"(pass a writable path with {option})") from None
+    _probe(folder, create, f"cannot write {what} to {path}", f"another {option}", f"a writable path with {option}")
     return path

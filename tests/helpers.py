@@ -1,5 +1,6 @@
 """What many tests share: running the CLI as a user types it, the one-line error checks, relative
-error, and the counters' figures of a network (fvcore as the specs measured, arena's primary)."""
+error, the counters' figures of a network (fvcore as the specs measured, arena's primary), parameter
+counts and BatchNorms drawn away from their initial values."""
 from __future__ import annotations
 
 import torch
@@ -47,3 +48,21 @@ def primary_macs(spec: str, h: int, w: int) -> int:
 
     model = arena.build(spec).eval().to("meta")
     return count_primary(model, torch.empty(1, 3, h, w, device="meta"))["total"]
+
+
+def n_params(module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def randomise_bn(net):
+    """`net` in eval mode with every BatchNorm's statistics and affine parameters drawn away from their
+    initial values (seeded), so that a wrong BN mapping or order changes the output."""
+    torch.manual_seed(0)
+    with torch.no_grad():
+        for mod in net.modules():
+            if isinstance(mod, torch.nn.BatchNorm2d):
+                mod.running_mean.uniform_(-0.3, 0.3)
+                mod.running_var.uniform_(0.5, 2.0)
+                mod.weight.uniform_(0.5, 1.5)
+                mod.bias.uniform_(-0.2, 0.2)
+    return net.eval()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from torch import nn
 
+from blocks.backbones._common import run_stages
 from blocks.layers import ConvBNAct, make_act
 from blocks.registry import BlockError, FeatureSpec, Role, register
 
@@ -93,8 +94,4 @@ class GatherExpansion(nn.Module):
         self.out_specs = tuple(specs)
 
     def forward(self, x):
-        outs = []
-        for stage in self.stages:
-            x = stage(x)
-            outs.append(x)
-        return tuple(outs)
+        return tuple(run_stages(self.stages, x))

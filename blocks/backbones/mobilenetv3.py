@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from torch import nn
 
+from blocks.backbones._common import run_stages
 from blocks.layers import ConvBNAct
 from blocks.registry import BlockError, FeatureSpec, Role, register
 
@@ -119,8 +120,5 @@ class MobileNetV3Small(nn.Module):
         self.out_specs = tuple(specs[i] for i in out_indices)
 
     def forward(self, x):
-        feats = []
-        for stage in self.stages:
-            x = stage(x)
-            feats.append(x)
+        feats = run_stages(self.stages, x)
         return tuple(feats[i] for i in self.out_indices)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from blocks.backbones._common import run_stages
 from blocks.layers import ConvBNAct
 from blocks.registry import BlockError, FeatureSpec, Role, register
 
@@ -83,8 +84,4 @@ class STDCNet(nn.Module):
         self.out_specs = tuple(specs)
 
     def forward(self, x):
-        outs = []
-        for stage in self.stages:
-            x = stage(x)
-            outs.append(x)
-        return tuple(outs)
+        return tuple(run_stages(self.stages, x))

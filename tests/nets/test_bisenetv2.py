@@ -19,23 +19,7 @@ import torch.nn.functional as F
 
 import arena
 from blocks.registry import BlockError, FeatureSpec, get
-from tests.helpers import fvcore_analysis, fvcore_total
-
-
-def _n(module) -> int:
-    return sum(p.numel() for p in module.parameters())
-
-
-def _randomise(net):
-    torch.manual_seed(0)
-    with torch.no_grad():
-        for mod in net.modules():
-            if isinstance(mod, torch.nn.BatchNorm2d):
-                mod.running_mean.uniform_(-0.3, 0.3)
-                mod.running_var.uniform_(0.5, 2.0)
-                mod.weight.uniform_(0.5, 1.5)
-                mod.bias.uniform_(-0.2, 0.2)
-    return net.eval()
+from tests.helpers import fvcore_analysis, fvcore_total, n_params, randomise_bn
 
 
 @pytest.fixture(scope="module")
@@ -49,16 +33,16 @@ def test_param_counts(net):
     counts = net.param_counts()
     assert counts["inference"] == 3_358_627 and counts["total"] == 5_231_487
     per = counts["per_node"]
-    assert per["d8"] == 519_232 and [_n(getattr(net.nodes["d8"], f"S{i}")) for i in (1, 2, 3)] == [
+    assert per["d8"] == 519_232 and [n_params(getattr(net.nodes["d8"], f"S{i}")) for i in (1, 2, 3)] == [
         38_848, 110_976, 369_408]
     assert per["s4"] == 6_432 and per["ctx"] == 164_608 and per["fused"] == 478_720
     assert per["logits"] == 1_201_171
     assert [per[f"aux{i}"] for i in (1, 2, 3, 4)] == [37_475, 112_211, 374_291, 1_348_883]
     stages = net.nodes["s8_s16_s32"].stages
-    assert [[_n(layer) for layer in stage] for stage in stages] == [
+    assert [[n_params(layer) for layer in stage] for stage in stages] == [
         [8_336, 17_600], [28_448, 65_920], [104_000, 254_720, 254_720, 254_720]]
     bga = net.nodes["fused"]
-    assert [_n(getattr(bga, m)) for m in ("left1", "left2", "right1", "right2", "conv")] == [
+    assert [n_params(getattr(bga, m)) for m in ("left1", "left2", "right1", "right2", "conv")] == [
         17_792, 147_712, 147_712, 17_792, 147_712]
 
 
@@ -66,7 +50,7 @@ def test_paper_readings_are_kwargs():
     """§8 A1 / A7: the literal paper GE (dense 3x3 expansion) and a 128-wide head."""
     assert arena.build("bisenetv2[mid=128]").param_counts()["inference"] == 3_358_627 - 1_201_171 + 150_163
     ge = get("backbone", "ge")
-    dense = _n(ge(FeatureSpec(16, 4), expand_at="conv")) - _n(ge(FeatureSpec(16, 4)))
+    dense = n_params(ge(FeatureSpec(16, 4), expand_at="conv")) - n_params(ge(FeatureSpec(16, 4)))
     assert 3_358_627 + dense == 6_048_707
 
 
@@ -79,7 +63,7 @@ def test_booster_widths_and_strides(net):
         x = torch.randn(2, head.conv[0].in_channels, 8, 12)
         assert head.train()(x).shape == (2, 19, 16, 24)
     plain = get("head", "booster")(FeatureSpec(64, 16), inner_up=None)
-    assert plain.out_specs == (FeatureSpec(19, 16),) and _n(plain) == 64 * 128 * 9 + 256 + 128 * 19 + 19
+    assert plain.out_specs == (FeatureSpec(19, 16),) and n_params(plain) == 64 * 128 * 9 + 256 + 128 * 19 + 19
 
 
 def test_zero_initialised_projection_bn(net):
@@ -98,7 +82,7 @@ def _bn(bn, x):
 def test_bga_by_hand():
     """§3.3 with the reference's nn.Upsample(scale_factor=4) (nearest); the size-based upsampler is
     identical when the sizes are multiples of 4 (§8 A10)."""
-    bga = _randomise(get("fusion", "bga")(FeatureSpec(16, 8), FeatureSpec(16, 32)))
+    bga = randomise_bn(get("fusion", "bga")(FeatureSpec(16, 8), FeatureSpec(16, 32)))
     d, s = torch.randn(2, 16, 8, 12), torch.randn(2, 16, 2, 3)
     up = torch.nn.Upsample(scale_factor=4)
     with torch.no_grad():
@@ -116,7 +100,7 @@ def test_bga_by_hand():
 
 def test_ge_and_ce_by_hand():
     """GE stride 1 (§3.1): relu(x + BN(W BN-relu(DW^6(CBR(x))))); CE (§3.2) with BN on the pooled vector."""
-    layer = _randomise(get("backbone", "ge")(FeatureSpec(8, 4), widths=[8], repeats=[2], strides=[2])).stages[0][1]
+    layer = randomise_bn(get("backbone", "ge")(FeatureSpec(8, 4), widths=[8], repeats=[2], strides=[2])).stages[0][1]
     x = torch.randn(2, 8, 6, 6)
     with torch.no_grad():
         g = F.relu(_bn(layer.conv1[1], F.conv2d(x, layer.conv1[0].weight, padding=1)))
@@ -124,7 +108,7 @@ def test_ge_and_ce_by_hand():
         assert e.shape[1] == 48  # the depthwise conv expands (channel multiplier 6)
         want = F.relu(x + _bn(layer.conv2[1], F.conv2d(e, layer.conv2[0].weight)))
         torch.testing.assert_close(layer(x), want)
-    ce = _randomise(get("pyramid", "gap_context")(FeatureSpec(8, 32), pool_bn=True))
+    ce = randomise_bn(get("pyramid", "gap_context")(FeatureSpec(8, 32), pool_bn=True))
     with torch.no_grad():
         v = _bn(ce.pool_bn, x.mean((2, 3), keepdim=True))
         v = F.relu(_bn(ce.glob[1], F.conv2d(v, ce.glob[0].weight)))
@@ -133,7 +117,7 @@ def test_ge_and_ce_by_hand():
 
 
 def test_stem_block_concatenates_conv_path_first():
-    stem = _randomise(get("downsampler", "stem_block")(FeatureSpec(3, 1)))
+    stem = randomise_bn(get("downsampler", "stem_block")(FeatureSpec(3, 1)))
     x = torch.randn(1, 3, 32, 32)
     with torch.no_grad():
         y = stem.conv(x)

@@ -22,23 +22,7 @@ import arena
 from blocks.backbones.stdc import STDCModule
 from blocks.heads.detail import detail_targets, dice_loss
 from blocks.registry import BlockError, FeatureSpec, get
-from tests.helpers import fvcore_analysis, fvcore_total
-
-
-def _n(module) -> int:
-    return sum(p.numel() for p in module.parameters())
-
-
-def _randomise(net):
-    torch.manual_seed(0)
-    with torch.no_grad():
-        for mod in net.modules():
-            if isinstance(mod, torch.nn.BatchNorm2d):
-                mod.running_mean.uniform_(-0.3, 0.3)
-                mod.running_var.uniform_(0.5, 2.0)
-                mod.weight.uniform_(0.5, 1.5)
-                mod.bias.uniform_(-0.2, 0.2)
-    return net.eval()
+from tests.helpers import fvcore_analysis, fvcore_total, n_params, randomise_bn
 
 
 @pytest.fixture(scope="module")
@@ -70,9 +54,9 @@ def test_context_path_param_split(stdc1):
 
 
 def test_stdc_module_params():
-    assert _n(STDCModule(64, 256, 2)) == 111_488
-    assert [_n(STDCModule(c, c, 1)) for c in (256, 512, 1024)] == [134_656, 537_600, 2_148_352]
-    assert _n(STDCModule(256, 512, 2)) == 474_880 and _n(STDCModule(512, 1024, 2)) == 1_891_840
+    assert n_params(STDCModule(64, 256, 2)) == 111_488
+    assert [n_params(STDCModule(c, c, 1)) for c in (256, 512, 1024)] == [134_656, 537_600, 2_148_352]
+    assert n_params(STDCModule(256, 512, 2)) == 474_880 and n_params(STDCModule(512, 1024, 2)) == 1_891_840
 
 
 # -- the modules' math, written out by hand on the same weights ---------------------------------
@@ -86,7 +70,7 @@ def _cbr(seq, x):
 def test_stride2_stdc_module_by_hand():
     """Spec §2.2 / A8: depthwise 3x3 s2 + BN, no ReLU, before a stride-1 block 2; block 1 pooled by
     AvgPool(3, 2, 1) counting the padding; concat [B1, B2, B3, B4]; no residual, no activation."""
-    m = _randomise(STDCModule(16, 64, 2))
+    m = randomise_bn(STDCModule(16, 64, 2))
     x = torch.randn(2, 16, 9, 11)  # odd: the depthwise conv and the pool both give ceil(H/2)
     with torch.no_grad():
         b1 = _cbr(m.conv_list[0], x)
@@ -117,14 +101,14 @@ def test_backbone_strides_and_errors():
 def test_arm_and_ffm_by_hand():
     """ARM gate (§3.2): x * sigmoid(BN(W mean(x))), one linear layer, no residual. FFM (§3.3):
     u = CBR1x1(cat[skip, deep]); u * sigmoid(W2 relu(W1 mean(u))) + u."""
-    arm = _randomise(get("attention", "arm")(FeatureSpec(16, 8)))
+    arm = randomise_bn(get("attention", "arm")(FeatureSpec(16, 8)))
     x = torch.randn(2, 16, 6, 10)
     with torch.no_grad():
         bn = arm.bn_atten
         g = F.batch_norm(F.conv2d(x.mean((2, 3), keepdim=True), arm.conv_atten.weight), bn.running_mean,
                          bn.running_var, bn.weight, bn.bias, False, 0.0, bn.eps)
         torch.testing.assert_close(arm(x), x * torch.sigmoid(g))
-    ffm = _randomise(get("fusion", "bisenet_ffm")(FeatureSpec(8, 8), FeatureSpec(16, 8), out=16))
+    ffm = randomise_bn(get("fusion", "bisenet_ffm")(FeatureSpec(8, 8), FeatureSpec(16, 8), out=16))
     deep, skip = torch.randn(2, 8, 6, 10), torch.randn(2, 16, 6, 10)
     with torch.no_grad():
         u = _cbr(ffm.convblk, torch.cat([skip, deep], dim=1))  # the backbone (skip) feature first
@@ -137,7 +121,7 @@ def test_arm_and_ffm_by_hand():
 
 
 def test_pooled_context_is_a_broadcast():
-    gap = _randomise(get("pyramid", "gap")(FeatureSpec(32, 32), out=8))
+    gap = randomise_bn(get("pyramid", "gap")(FeatureSpec(32, 32), out=8))
     x = torch.randn(2, 32, 5, 7)
     with torch.no_grad():
         y = gap(x)
@@ -234,7 +218,7 @@ def test_dice_loss_by_hand():
 def test_detail_head_fuse_modes():
     official = get("head", "detail")(FeatureSpec(256, 8))
     fixed = get("head", "detail")(FeatureSpec(256, 8), fuse="fixed")
-    assert _n(official) == 147_648 + 3 and _n(fixed) == 147_648  # conv_out_sp8 = BiSeNetOutput(256, 64, 1)
+    assert n_params(official) == 147_648 + 3 and n_params(fixed) == 147_648  # conv_out_sp8 = BiSeNetOutput(256, 64, 1)
     assert "fuse" in dict(fixed.named_buffers())
     with pytest.raises(BlockError, match="one detail logit"):
         get("head", "detail")(FeatureSpec(256, 8), classes=19)
