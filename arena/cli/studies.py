@@ -150,6 +150,8 @@ def _run_with_progress(study, runner, out, **options):
 
     state = {}
     on_plan = options.pop("on_plan")
+    render.console(stderr=True).print("planning: checking every job and timing each network briefly on this device "
+                                      "(once: the timings are cached)")
 
     def plan_then_bars(summary):
         on_plan(summary)
