@@ -106,10 +106,16 @@ def expand(study: Study) -> Plan:
             if "bench" in study.kinds:
                 jobs.append(Job("bench", tuple(mine), res, bench=bench, study=study.name))
         if "train" in study.kinds:
-            for seed in study.seeds:
-                jobs += [Job("train", (spec,), None, seed, dict(study.train), study=study.name)
-                         for spec in mine]
+            for train in _budgets(study.train):
+                for seed in study.seeds:
+                    jobs += [Job("train", (spec,), None, seed, train, study=study.name) for spec in mine]
     return Plan(jobs, not_applicable, specs)
+
+
+def _budgets(train: dict[str, Any]) -> list[dict[str, Any]]:
+    """The [train] options once per budget: `iters = [120, 360]` gives two runs of every cell."""
+    iters = train.get("iters")
+    return [dict(train, iters=n) for n in iters] if isinstance(iters, list) else [dict(train)]
 
 
 def _check_builds(net: str, swap: str) -> str:
