@@ -105,17 +105,18 @@ def expand(study: Study) -> Plan:
                 jobs += [Job("profile", (spec,), res, study=study.name) for spec in mine]
             if "bench" in study.kinds:
                 jobs.append(Job("bench", tuple(mine), res, bench=bench, study=study.name))
-        if "train" in study.kinds:
-            for train in _budgets(study.train):
+        if "train" in study.kinds and not isinstance(study.train.get("iters"), list):
+            for seed in study.seeds:
+                jobs += [Job("train", (spec,), None, seed, dict(study.train), study=study.name) for spec in mine]
+    if "train" in study.kinds and isinstance(study.train.get("iters"), list):
+        # listed budgets, in the order listed (shortest first, say): every network at one budget before the next,
+        # so a study stopped early holds whole budgets
+        for n in study.train["iters"]:
+            for net in study.networks:
                 for seed in study.seeds:
-                    jobs += [Job("train", (spec,), None, seed, train, study=study.name) for spec in mine]
+                    jobs += [Job("train", (specs[(net, s)],), None, seed, dict(study.train, iters=n),
+                                 study=study.name) for s in study.swaps if (net, s) in specs]
     return Plan(jobs, not_applicable, specs)
-
-
-def _budgets(train: dict[str, Any]) -> list[dict[str, Any]]:
-    """The [train] options once per budget: `iters = [120, 360]` gives two runs of every cell."""
-    iters = train.get("iters")
-    return [dict(train, iters=n) for n in iters] if isinstance(iters, list) else [dict(train)]
 
 
 def _check_builds(net: str, swap: str) -> str:
