@@ -5,11 +5,14 @@ Light at import: torch is imported only by the functions that need it, so `arena
 __version__ = "0.1.0"
 
 
-def build(spec: str, swaps=None, device=None, **overrides):
-    """Build a network: a registered variant, a canonical hybrid string or a `.arena` file path."""
+def build(spec: str, swaps=None, device=None, *, seed=None, **overrides):
+    """Build a network: a registered variant, a canonical hybrid string or a `.arena` file path.
+
+    `seed`: each node initialised from (seed, node name), identical in a network and its hybrids.
+    """
     from arena.api import build as _build
 
-    return _build(spec, swaps, device, **overrides)
+    return _build(spec, swaps, device, seed=seed, **overrides)
 
 
 def resolve(spec: str, swaps=None, **overrides):

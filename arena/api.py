@@ -158,16 +158,22 @@ def resolve(spec: str, swaps: Iterable[str] | None = None, **overrides: Any) -> 
     return Resolved(netfile, entry, row_base, params, changed, swap_items, canonical, shipped)
 
 
-def build(spec: str, swaps: Iterable[str] | None = None, device: Any = None, **overrides: Any):
+def build(spec: str, swaps: Iterable[str] | None = None, device: Any = None, *, seed: int | None = None,
+          **overrides: Any):
     """Build a network as a GraphNet; raises `DSLError` (one line, with position) on any mistake.
 
     `device="meta"` builds without storage: for counting and showing, any size, no memory.
+    `seed`: every node is initialised from its own stream seeded by (seed, node name), so a network and
+    its hybrid hold bit-identical weights in every node they share; the caller's RNG is left as it was.
+    Without it, nodes draw from the caller's stream in file order (PyTorch's usual behaviour).
     """
     import contextlib
 
     from arena.dsl.build import build_nodes, resolved_calls
     from arena.graph import GraphNet
 
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise ArenaError(f"seed={seed!r} must be an integer (or None: draw from the caller's random stream)")
     resolved = resolve(spec, swaps, **overrides)
     calls, notes = resolved_calls(resolved.netfile, resolved.params, resolved.swaps)
     if device is None:
@@ -177,7 +183,7 @@ def build(spec: str, swaps: Iterable[str] | None = None, device: Any = None, **o
 
         where = torch.device(device)
     with where:
-        plan, modules, specs = build_nodes(calls)
+        plan, modules, specs = build_nodes(calls, seed=seed, device=device)
         net = resolved.netfile.net
         return GraphNet(resolved, plan, modules, specs, net.output, net.doc or resolved.netfile.doc, tuple(notes),
                         final_align_corners=resolved.params.get("final_align_corners", False))

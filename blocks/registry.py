@@ -7,6 +7,8 @@ builder can thread shapes from node to node and report a mismatch at the DSL pos
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import difflib
 import enum
 import inspect
@@ -73,6 +75,12 @@ class BlockError(ValueError):
     """
 
 
+# How a block argument is built: inside the context this returns. A builder that seeds every node apart
+# (arena.dsl.seeding) sets it so that a swapped argument draws from its own stream, never the caller's.
+ARGUMENT_SCOPE: contextvars.ContextVar[Callable[[], typing.ContextManager]] = contextvars.ContextVar(
+    "ARGUMENT_SCOPE", default=contextlib.nullcontext)
+
+
 @dataclass(frozen=True)
 class BlockRef:
     """A block passed as an argument to another block (`spatial=attention.ssam`).
@@ -86,7 +94,8 @@ class BlockRef:
 
     def build(self, *specs: FeatureSpec, **extra: Any):
         cls = get(self.role, self.name)
-        return cls(*specs, **{**dict(self.kwargs), **extra})
+        with ARGUMENT_SCOPE.get()():
+            return cls(*specs, **{**dict(self.kwargs), **extra})
 
     def __str__(self) -> str:
         args = ",".join(f"{k}={v!r}" for k, v in self.kwargs)

@@ -111,8 +111,13 @@ def _freeze(value: Any) -> Any:
     return tuple(_freeze(v) for v in value) if isinstance(value, list) else value
 
 
-def build_nodes(calls: list[Call], in_channels: int = 3) -> tuple[list[Node], dict[str, Any], dict[str, Any]]:
-    """Build every node in order, threading FeatureSpecs: (plan, modules by node, spec of every value)."""
+def build_nodes(calls: list[Call], in_channels: int = 3, seed: int | None = None,
+                device: Any = None) -> tuple[list[Node], dict[str, Any], dict[str, Any]]:
+    """Build every node in order, threading FeatureSpecs: (plan, modules by node, spec of every value).
+
+    With `seed`, each node is initialised from its own stream seeded by (seed, node name) (arena.dsl.seeding).
+    """
+    from arena.dsl.seeding import seeded_node
     from blocks.registry import BlockError, FeatureSpec, Role
 
     specs: dict[str, FeatureSpec] = {INPUT_NAME: FeatureSpec(in_channels, 1)}
@@ -144,7 +149,8 @@ def build_nodes(calls: list[Call], in_channels: int = 3) -> tuple[list[Node], di
             raise _err(call.pos, f"stride mismatch at {where}: inputs {strides}",
                        "bring the deeper input to the skip's stride with an upsampler node first")
         try:
-            module = block_info.cls(*in_specs, **kwargs)
+            with seeded_node(seed, call.name, device):
+                module = block_info.cls(*in_specs, **kwargs)
         except BlockError as e:
             raise _err(call.pos, f"cannot build {where}: {e}") from None
         except Exception as e:  # noqa: BLE001 - a bug inside the block, never a user mistake

@@ -105,10 +105,17 @@ def expand(study: Study) -> Plan:
                 jobs += [Job("profile", (spec,), res, study=study.name) for spec in mine]
             if "bench" in study.kinds:
                 jobs.append(Job("bench", tuple(mine), res, bench=bench, study=study.name))
-        if "train" in study.kinds:
+        if "train" in study.kinds and not isinstance(study.train.get("iters"), list):
             for seed in study.seeds:
-                jobs += [Job("train", (spec,), None, seed, dict(study.train), study=study.name)
-                         for spec in mine]
+                jobs += [Job("train", (spec,), None, seed, dict(study.train), study=study.name) for spec in mine]
+    if "train" in study.kinds and isinstance(study.train.get("iters"), list):
+        # listed budgets, in the order listed (shortest first, say): every network at one budget before the next,
+        # so a study stopped early holds whole budgets
+        for n in study.train["iters"]:
+            for net in study.networks:
+                for seed in study.seeds:
+                    jobs += [Job("train", (specs[(net, s)],), None, seed, dict(study.train, iters=n),
+                                 study=study.name) for s in study.swaps if (net, s) in specs]
     return Plan(jobs, not_applicable, specs)
 
 

@@ -27,7 +27,8 @@ from arena.errors import ArenaError
 KINDS = ("profile", "bench", "train")
 STUDY_KEYS = {"name": str, "description": str, "networks": (list, str), "swaps": list, "include_base": bool,
               "seeds": (list, int), "resolutions": list, "kinds": list}
-TRAIN_KEYS = {"schedule": str, "data": str, "iters": int, "batch": int, "crop": str, "device": str, "workers": int}
+TRAIN_KEYS = {"schedule": str, "data": str, "iters": (int, list), "batch": int, "crop": str, "device": str,
+              "workers": int}  # iters: one length, or a list of budgets (each a run of its own: proxy.toml)
 BENCH_KEYS = {"device": str, "iters": int, "dtype": str, "batch": int, "channels_last": bool, "fuse_bn": bool,
               "compile": str, "cuda_graphs": bool, "backend": str, "warmup_max": int}
 SECTIONS = {"study": STUDY_KEYS, "train": TRAIN_KEYS, "bench": BENCH_KEYS}
@@ -150,6 +151,11 @@ def from_dict(data: dict[str, Any], source: str = "<study>", text: str = "") -> 
     if train["schedule"] not in SCHEDULES and train["schedule"] != "paper":
         raise fail("train", "schedule", f"unknown schedule {train['schedule']!r} "
                                         f"(choose from {', '.join([*SCHEDULES, 'paper'])})")
+    iters = train.get("iters")
+    budgets = iters if isinstance(iters, list) else [] if iters is None else [iters]
+    if (isinstance(iters, list) and not iters) or any(isinstance(b, bool) or not isinstance(b, int) or b < 1
+                                                       for b in budgets):
+        raise fail("train", "iters", f"{iters!r}: an iteration count >= 1, or a list of them (one run per budget)")
     study = Study(name=s.get("name", Path(source).stem), networks=tuple(nets), swaps=tuple(variants),
                   seeds=tuple(seeds), resolutions=resolutions, kinds=kinds, train=train,
                   bench=dict(data.get("bench", {})), description=s.get("description", ""), source=source)

@@ -4,9 +4,10 @@
     x iterations, with validation and atomic checkpoints on the schedule -> final metrics -> a row
     (returned: the caller appends it to the results store).
 
-Determinism: the seed fixes the initialisation (the network is built right after seeding) and the
-data (arena.data's seeded stream: which scene, which crop, in which order), so `fanet18` and
-`fanet18[upsampler=gai]` at seed 3 see the same images in the same order. A checkpoint holds the
+Determinism: the seed fixes the initialisation (every node from (seed, node name): `arena.build(seed=)`)
+and the data (arena.data's seeded stream: which scene, which crop, in which order), so `fanet18` and
+`fanet18[upsampler=gai]` at seed 3 start from the same weights in every module they share and see the
+same images in the same order. A checkpoint holds the
 model, optimiser, grad scaler, iteration (the schedule and the data position follow from it) and
 every rank's RNG states (arena.train.checkpoint), so `--resume` continues exactly: on CPU an
 interrupted and resumed run ends with the same weights, bit for bit, as one that was never
@@ -188,9 +189,9 @@ def _train(cfg: TrainConfig, on_log, d: Dist, record: Record) -> Run:
     threads = cfg.threads or torch.get_num_threads()
     torch.set_num_threads(threads)
 
-    # -- the network, seeded so that the initialisation is the seed's ------------------------------
-    torch.manual_seed(cfg.seed)
-    net = build(cfg.spec, list(cfg.swaps) or None)
+    # -- the network: each node initialised from (seed, node name), so a hybrid shares its base's weights
+    torch.manual_seed(cfg.seed)  # the stream dropout and other training-time draws start from
+    net = build(cfg.spec, list(cfg.swaps) or None, seed=cfg.seed)
     family = family_of(net.resolved.entry)
     sched = _schedule(cfg, family.name if family else None)
     name = cfg.name or run_name(net.canonical, sched.name, cfg.seed)

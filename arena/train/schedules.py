@@ -34,7 +34,9 @@ class Schedule:
     eval_every: int = 0  # iterations between validations (0: at the end only)
     ckpt_every: int = 0  # iterations between checkpoints (0: at the end only)
     log_every: int = 10
-    val_images: int = 16  # synthetic validation scenes (real datasets use their val split)
+    # synthetic validation scenes (real datasets use their val split): the same scenes for every seed and
+    # network; enough that rare classes occur in dozens of scenes (demo 200, short 500: issue 16)
+    val_images: int = 16
     scale: tuple[float, float] = (0.75, 1.5)  # random scale of real images
     lr_mult: tuple[tuple[str, float], ...] = ()  # (role or role.block, factor): per-node learning-rate factors
     freeze_trunk_bn_affine: bool = False  # keep the trunk's BN weights and biases out of the optimizer
@@ -67,10 +69,10 @@ SCHEDULES: dict[str, Schedule] = {s.name: s for s in (
     Schedule("smoke", iters=12, batch=2, crop=(64, 128), lr=0.02, warmup=0.1, log_every=2, val_images=4,
              source="arena: seconds on a CPU, for tests"),
     Schedule("demo", iters=240, batch=4, crop=(128, 256), lr=0.05, weight_decay=1e-4, warmup=0.05,
-             eval_every=0, ckpt_every=120, log_every=20, val_images=24,
+             eval_every=0, ckpt_every=120, log_every=20, val_images=200,
              source="arena: what `arena demo` trains on a laptop CPU (about a minute per small network)"),
     Schedule("short", iters=4000, batch=8, crop=(512, 1024), lr=0.02, weight_decay=1e-4, warmup=0.03,
-             eval_every=1000, ckpt_every=1000, log_every=50, val_images=100,
+             eval_every=1000, ckpt_every=1000, log_every=50, val_images=500,
              source="arena: the ablation budget, minutes on one GPU"),
 )}
 
