@@ -150,8 +150,6 @@ def _run_with_progress(study, runner, out, **options):
 
     state = {}
     on_plan = options.pop("on_plan")
-    render.console(stderr=True).print("planning: checking every job and timing each network briefly on this device "
-                                      "(once: the timings are cached)")
 
     def plan_then_bars(summary):
         on_plan(summary)
@@ -159,7 +157,9 @@ def _run_with_progress(study, runner, out, **options):
         state["progress"], state["log"] = state["bars"].__enter__()
 
     try:
-        return run_study(study, runner, out, on_plan=plan_then_bars,
+        estimating = lambda: render.console(stderr=True).print(  # noqa: E731
+            "planning: timing each network briefly on this device (once: the timings are cached)")
+        return run_study(study, runner, out, on_plan=plan_then_bars, on_estimating=estimating,
                          on_progress=lambda done, total, label: state["progress"](done, total, label),
                          on_log=lambda e: state["log"](e), **options)
     except KeyboardInterrupt:

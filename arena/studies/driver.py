@@ -87,7 +87,7 @@ class StudyRun:
 
 
 def run_study(study: Study, engine, out, *, retry_failed: bool = False, rerun_stale: bool = False,
-              dry_run: bool = False, on_progress=None, on_plan=None, on_log=None) -> StudyRun:
+              dry_run: bool = False, on_progress=None, on_estimating=None, on_plan=None, on_log=None) -> StudyRun:
     """Expand once, skip what is done, check and estimate the rest, then run it on `engine`.
 
     Before any job runs, every job is checked (`plan.preflight`: one StudyError listing what cannot
@@ -116,6 +116,8 @@ def run_study(study: Study, engine, out, *, retry_failed: bool = False, rerun_st
         label, reason = problems[0]
         more = f" (and {len(problems) - 1} more jobs)" if len(problems) > 1 else ""
         raise StudyError(f"{label} cannot run: {reason}{more}; nothing was run")
+    if on_estimating:  # every job checked: what follows (the timing probes) takes a while the first time
+        on_estimating()
     threads = engine.describe().get("threads_per_worker")
     estimates = [(j.label, job_seconds(j, device_of(j), threads)) for j in todo]
     summary: dict[str, Any] = {"study": study.name, "jobs": len(plan.jobs), "skipped": len(skipped),

@@ -21,7 +21,7 @@ from arena.cli import app
 from arena.errors import ArenaError
 from arena.report.rank import permutation_p, rank
 from arena.store import Store
-from tests.cli_helpers import one_line_error
+from tests.helpers import one_line_error
 
 FIVE = ["gain18", "fanet18", "fast_scnn", "s2fpn18", "sgcpnet"]
 # issue 16's trial at the demo budget (120 iterations, seed 0): gain18 > fanet18 > fast_scnn > s2fpn18 > sgcpnet;
