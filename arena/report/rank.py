@@ -178,7 +178,10 @@ def _against_published(rows, present, table) -> list[dict[str, Any]]:
     from arena.report.published import records
 
     plain = {r["spec"] for r in rows if r["spec"] == r.get("network")}  # shipped variants, no swap or override
-    papers = {p.variant: p.miou for p in records(plain, "cityscapes", headline_only=True) if p.miou is not None}
+    papers: dict[str, float] = {}
+    for p in records(plain, "cityscapes", headline_only=True):  # a variant's first headline row (STDC has two)
+        if p.miou is not None:
+            papers.setdefault(p.variant, p.miou)
     out = []
     for s in present:
         means = {k: v for k, v in _means(table[s["id"]]).items() if k in papers}
