@@ -41,15 +41,11 @@ def environment() -> dict[str, Any]:
     """What the numbers may depend on: Python, torch, platform, CPU, and the GPU stack when present."""
     env: dict[str, Any] = {"python": platform.python_version(), "platform": platform.platform(),
                            "machine": platform.machine(), "cpu": cpu_model(), "cpus": os.cpu_count()}
-    try:
-        import torch
+    import torch
 
-        env["torch"] = torch.__version__
-        if torch.cuda.is_available():
-            env.update(gpu=torch.cuda.get_device_name(0), cuda=torch.version.cuda,
-                       cudnn=torch.backends.cudnn.version())
-    except ImportError:  # pragma: no cover - torch is a hard dependency
-        pass
+    env["torch"] = torch.__version__
+    if torch.cuda.is_available():
+        env.update(gpu=torch.cuda.get_device_name(0), cuda=torch.version.cuda, cudnn=torch.backends.cudnn.version())
     return env
 
 
@@ -74,11 +70,8 @@ def fingerprint(device: str = "cpu", threads: int | None = None) -> dict[str, An
     fp["device"], fp["device_name"] = device, fp["cpu"]
     temp, sensor = cpu_temperature()
     fp.update(cpu_mhz=cpu_mhz(), cpu_temp_c=temp, cpu_temp_sensor=sensor)
-    try:
-        import torch
-    except ImportError:  # pragma: no cover - torch is a hard dependency
-        fp["threads"] = threads
-        return fp
+    import torch
+
     fp["threads"] = threads if threads is not None else torch.get_num_threads()
     fp["cuda"] = torch.version.cuda
     fp["cudnn"] = torch.backends.cudnn.version() if torch.backends.cudnn.is_available() else None
