@@ -151,3 +151,26 @@ def test_bad_inputs_of_the_study_commands(tmp_path, monkeypatch):
     r = run("run", EXPERIMENTS / "smoke.toml", "--out", locked)
     assert r.exit_code == 2 and "it is a file, not a folder" in r.output and locked.read_text() == "a file"
     assert not (tmp_path / "o").exists()
+
+
+def test_an_ablation_whose_pairs_hold_two_settings_is_refused(tmp_path):
+    """A base row and its hybrid's trained under different settings cannot be paired: one line."""
+    from arena.errors import ArenaError
+    from arena.store import Store
+    from arena.studies.ablate import ablation_study, summarise
+    from tests.report import synth
+
+    study = ablation_study(["upsampler=gai"], ["fast_scnn"], seeds=3, schedule="smoke", res=(64, 128),
+                           skip_bench=True)
+    plan = expand(study)
+    rows = []
+    for job in plan.jobs:
+        if job.kind != "train":
+            continue
+        row = synth.train(job.specs[0], 0.5, job.seed, schedule="smoke",
+                          iters=12 if "gai" in job.specs[0] else 24)  # another iteration count: another setting
+        row["job_key"] = job.keys()[0]
+        rows.append(row)
+    Store(tmp_path).append(rows)
+    with pytest.raises(ArenaError, match="hold 2 settings .* paired only within one setting"):
+        summarise(study, plan, tmp_path)
