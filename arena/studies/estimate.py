@@ -1,10 +1,12 @@
 """What a study will cost on this device, measured before it runs.
 
-For each distinct network of the plan, one training step and one inference forward are timed at
-two small sizes (`PROBES`, batch 2, each after one untimed call), and a line through the two
-(a fixed cost per call plus a cost per pixel) is extrapolated to the job's size and batch:
-convolutional cost grows with pixels about linearly, and probing at full size would make the plan
-itself slow (one step of s2fpn34m at 512x1024, batch 8, takes tens of seconds on a laptop CPU).
+For each distinct network of the plan, one training step and one inference forward are timed at a
+small size (`PROBE`, batch 2: the faster of two calls after an untimed one) and scaled by pixels x
+batch to the job's size: convolutional cost grows with pixels about linearly, and probing at full
+size would make the plan itself slow (one step of s2fpn34m at 512x1024, batch 8, takes tens of
+seconds on a laptop CPU). Scaling the whole probe, fixed per-call costs included, errs on the long
+side; a line fitted through two small probes was tried and dropped: one noisy timing bends its
+slope, and the estimate with it, by several times.
 The estimate is rough (say +-50 %, more on a machine busy with other work): it is for deciding
 whether to start, not a benchmark. Probes are cached per device, thread count, torch version and
 network in `estimates.json` beside the peaks cache (`$ARENA_CACHE_DIR`), so a second plan costs
@@ -21,11 +23,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-PROBES = ((64, 128), (128, 256))  # (H, W) of the two timing probes: a line through them extrapolates
+PROBE = (128, 256)  # (H, W) of the timing probe
 PROBE_BATCH = 2  # training BatchNorm needs two values per channel (pooled branches are 1x1)
 PROFILE_S = 3.0  # a profile job: counting on meta tensors, seconds whatever the network
 TYPICAL_WARMUP = 10  # bench warm-ups stop when stable, long before their ceiling
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 
 
 def cache_path() -> Path:
@@ -51,8 +53,9 @@ def _load(path: Path) -> dict[str, Any]:
 
 
 def probe(spec: str, device: str = "cpu", threads: int | None = None) -> dict[str, float]:
-    """Seconds per call of a training step and of a forward of `spec` at batch PROBE_BATCH, as a line
-    in pixels: {"train_fixed", "train_per_px", "forward_fixed", "forward_per_px"} (cached)."""
+    """Seconds per call of a training step and of a forward of `spec` at batch PROBE_BATCH, per pixel:
+    {"train_fixed", "train_per_px", "forward_fixed", "forward_per_px"} (fixed costs folded into the
+    per-pixel figure, so 0; cached)."""
     import torch
 
     from arena import atomic
@@ -70,32 +73,26 @@ def probe(spec: str, device: str = "cpu", threads: int | None = None) -> dict[st
     try:
         net = build(spec).to(device)
         opt = torch.optim.SGD(net.parameters(), lr=1e-6)
-        times = []
-        for size in PROBES:
-            x = torch.randn(PROBE_BATCH, 3, *size, device=device)
-            labels = torch.zeros(PROBE_BATCH, *size, dtype=torch.long, device=device)
+        x = torch.randn(PROBE_BATCH, 3, *PROBE, device=device)
+        labels = torch.zeros(PROBE_BATCH, *PROBE, dtype=torch.long, device=device)
 
-            def step():
-                net.train()
-                loss, _ = total_loss(net(x), labels)
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
+        def step():
+            net.train()
+            loss, _ = total_loss(net(x), labels)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
 
-            def forward():
-                net.eval()
-                with torch.inference_mode():
-                    net(x)
+        def forward():
+            net.eval()
+            with torch.inference_mode():
+                net(x)
 
-            times.append((_time(step, device), _time(forward, device)))
+        pixels = PROBE[0] * PROBE[1]
+        figures = {"train_fixed": 0.0, "train_per_px": _time(step, device) / pixels,
+                   "forward_fixed": 0.0, "forward_per_px": _time(forward, device) / pixels}
     finally:
         torch.set_num_threads(previous)
-    p0, p1 = (h * w for h, w in PROBES)
-    figures = {}
-    for i, what in enumerate(("train", "forward")):
-        per_px = max(0.0, (times[1][i] - times[0][i]) / (p1 - p0))
-        figures[f"{what}_per_px"] = per_px
-        figures[f"{what}_fixed"] = max(0.0, times[0][i] - per_px * p0)
     cached[key] = figures
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -105,17 +102,20 @@ def probe(spec: str, device: str = "cpu", threads: int | None = None) -> dict[st
     return figures
 
 
-def _time(fn, device: str) -> float:
+def _time(fn, device: str, repeats: int = 2) -> float:
     import torch
 
     fn()  # allocator and first-call costs stay out
-    if device.startswith("cuda"):
-        torch.cuda.synchronize()
-    began = time.perf_counter()
-    fn()
-    if device.startswith("cuda"):
-        torch.cuda.synchronize()
-    return time.perf_counter() - began
+    best = float("inf")
+    for _ in range(repeats):
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
+        began = time.perf_counter()
+        fn()
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
+        best = min(best, time.perf_counter() - began)
+    return best
 
 
 def call_seconds(p: dict[str, float], what: str, res: tuple[int, int], batch: int) -> float:

@@ -47,7 +47,7 @@ def study_progress(o: dict[str, Any]) -> Iterator:
 
     def eta(done: int) -> str:
         spent = sum(s for s in estimates[:done] if s == s and s != float("inf"))
-        if done and spent:  # the estimate, corrected by how far off it was so far
+        if spent > 0.05 * total:  # the estimate, corrected by how far off it was so far (not on a few seconds)
             rate = (time.monotonic() - began) / spent
             return duration((total - spent) * rate)
         return duration(total - spent)
