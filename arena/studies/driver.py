@@ -111,6 +111,9 @@ def run_study(study: Study, engine, out, *, retry_failed: bool = False, rerun_st
             held.append((job, next(failed[k] for k in keys if k in failed)))
         else:
             todo.append(job)
+    connect = getattr(engine, "connect", None)  # a cluster that cannot be joined: one line before any work
+    if connect and todo and not dry_run:
+        connect()
     problems = preflight(todo)
     if problems:
         label, reason = problems[0]

@@ -1,4 +1,5 @@
-"""What every engine does: `run(jobs, on_rows, on_failure, on_progress)`, and `describe()` for the summary.
+"""What every engine does: `run(jobs, on_rows, on_failure, on_progress)`, and `describe()` for the summary;
+an engine that joins something (Ray) also has `connect()`, which the driver calls before planning.
 
 `on_rows(job, rows)` is called in the driver for each finished job (the driver alone writes the
 results store), `on_failure(job, error)` for a job that raised, `on_progress(done, total, label)`

@@ -153,16 +153,9 @@ class RayEngine:
             on_log: Callable | None = None) -> None:  # on_log: iteration reports stay in the Ray task
         import dataclasses
 
-        ray = require_ray()
+        ray = self.connect()
         from arena.studies.driver import execute
 
-        started_here = not ray.is_initialized()
-        if started_here:
-            if self.address:
-                self._join(ray)
-            else:
-                cpus = cpu_count()
-                ray.init(num_cpus=max(cpus or 1, self.threads), include_dashboard=False, log_to_driver=False)
         jobs = [job if job.threads else dataclasses.replace(job, threads=self.threads) for job in jobs]
         check_gpus(jobs, ray.cluster_resources())
         task = ray.remote(execute)
@@ -184,6 +177,17 @@ class RayEngine:
                 on_failure(job, f"{type(cause).__name__}: {str(cause).strip().splitlines()[-1] if str(cause).strip() else ''}")
                 continue
             on_rows(job, rows)
+
+    def connect(self):
+        """Join the cluster at --address (or start a local instance) once; the driver calls it before
+        planning, so an unreachable or refusing cluster is one line before any probe or job."""
+        ray = require_ray()
+        if not ray.is_initialized():
+            if self.address:
+                self._join(ray)
+            else:
+                ray.init(num_cpus=max(cpu_count() or 1, self.threads), include_dashboard=False, log_to_driver=False)
+        return ray
 
     def _join(self, ray) -> None:
         """ray.init on the cluster at --address, its refusal one line (module docstring)."""
