@@ -192,3 +192,14 @@ def separated(a: list[float], b: list[float], paired: bool = False) -> bool:
     if statistics.stdev(a) == 0 and statistics.stdev(b) == 0:
         return statistics.fmean(a) != statistics.fmean(b)
     return float(stats.ttest_ind(a, b, equal_var=False).pvalue) < ALPHA
+
+
+def separated_seeds(a, b) -> bool:
+    """`separated` on two {seed: value} results: paired when both hold the same seeds, else Welch's;
+    False when either is missing."""
+    if not (isinstance(a, dict) and isinstance(b, dict)):
+        return False
+    common = sorted(set(a) & set(b))
+    if len(common) == len(a) == len(b):
+        return separated([a[s] for s in common], [b[s] for s in common], paired=True)
+    return separated(list(a.values()), list(b.values()))

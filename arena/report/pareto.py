@@ -19,6 +19,7 @@ from pathlib import Path
 from arena.checks import writable_folder
 from arena.errors import ArenaError
 from arena.report import frames, label_layout, published_panel
+from arena.stats import separated_seeds
 
 
 @dataclass(frozen=True)
@@ -130,21 +131,10 @@ def fronts(points, x: str = "latency", y: str = "miou"):
     for _, g in points.groupby("group_id", sort=True):
         f = front(g, ax.column, ay.column, ax.better == "min", ay.better == "max").copy()
         seeds = list(f["per_seed"]) if "per_seed" in f else [None] * len(f)
-        apart = [_separated(a, b) for a, b in zip(seeds, seeds[1:])]
+        apart = [separated_seeds(a, b) for a, b in zip(seeds, seeds[1:])]
         f["separated"] = [all(apart[max(0, k - 1):k + 1]) for k in range(len(f))]
         parts.append(f)
     return pd.concat(parts) if parts else points.iloc[0:0]
-
-
-def _separated(a, b) -> bool:
-    from arena.stats import separated
-
-    if not (isinstance(a, dict) and isinstance(b, dict)):
-        return False
-    common = sorted(set(a) & set(b))
-    if len(common) == len(a) == len(b):
-        return separated([a[s] for s in common], [b[s] for s in common], paired=True)
-    return separated(list(a.values()), list(b.values()))
 
 
 # -- the plot -------------------------------------------------------------------------------------

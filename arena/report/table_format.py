@@ -52,7 +52,7 @@ def _best(df, column) -> set[int]:
     FPS when the best's p10-p90 range does not overlap the runner-up's; mIoU when a t-test on the
     seeds (paired when both rows share them, else Welch's) finds them different at 5 %. Otherwise
     nothing is bold (the footnote says so)."""
-    from arena.stats import separated
+    from arena.stats import separated_seeds
 
     src, decimals, sense, _ = COLUMNS[column]
     if sense is None:
@@ -73,13 +73,7 @@ def _best(df, column) -> set[int]:
         apart = hi.iloc[best] < lo.iloc[runner] or hi.iloc[runner] < lo.iloc[best]
         return {best} if apart else set()
     if column == "mIoU":
-        a, b = df["_per_seed"].iloc[best], df["_per_seed"].iloc[runner]
-        if not (isinstance(a, dict) and isinstance(b, dict)):
-            return set()
-        common = sorted(set(a) & set(b))
-        paired = len(common) == len(a) == len(b)
-        xs, ys = ([a[s] for s in common], [b[s] for s in common]) if paired else (list(a.values()), list(b.values()))
-        return {best} if separated(xs, ys, paired) else set()
+        return {best} if separated_seeds(df["_per_seed"].iloc[best], df["_per_seed"].iloc[runner]) else set()
     return {best}
 
 

@@ -131,15 +131,12 @@ def job_seconds(job, device: str = "cpu", threads: int | None = None) -> float:
         iters = job.bench.get("iters", 20) + TYPICAL_WARMUP
         batch = job.bench.get("batch", 1)
         return sum(call_seconds(probe(s, device, threads), "forward", job.res, batch) for s in job.specs) * iters
-    from arena.checks import parse_res
-    from arena.train.schedules import SCHEDULES
+    from arena.studies.plan import train_setup
 
-    schedule = SCHEDULES.get(job.train.get("schedule", "short"))
+    schedule, crop, batch = train_setup(job)
     if schedule is None:  # `paper`: far beyond any budget a plan is for
         return float("inf")
     iters = job.train.get("iters") or schedule.iters
-    crop = parse_res(job.train["crop"]) if job.train.get("crop") else schedule.crop
-    batch = job.train.get("batch") or schedule.batch
     p = probe(job.specs[0], device, threads)
     evaluation = call_seconds(p, "forward", crop, batch) * -(-schedule.val_images // batch)
     return call_seconds(p, "train", crop, batch) * iters + evaluation

@@ -132,6 +132,19 @@ def device_of(job: Job) -> str:
     return str(options.get("device", "cpu"))
 
 
+def train_setup(job: Job):
+    """(schedule, crop, batch) a train job runs with: its schedule's, overridden by the job's options;
+    (None, None, None) for `paper`, whose recipe depends on the network's family."""
+    from arena.checks import parse_res
+    from arena.train.schedules import SCHEDULES
+
+    schedule = SCHEDULES.get(job.train.get("schedule", "short"))
+    if schedule is None:
+        return None, None, None
+    crop = parse_res(job.train["crop"]) if job.train.get("crop") else schedule.crop
+    return schedule, crop, job.train.get("batch") or schedule.batch
+
+
 def preflight(jobs: list[Job]) -> list[tuple[str, str]]:
     """(job label, reason) for every job that cannot run as planned, found before any runs: the
     device is missing, the network cannot run at the job's size, its classes differ from the
@@ -164,12 +177,7 @@ def preflight(jobs: list[Job]) -> list[tuple[str, str]]:
             net = build(spec, device="meta")
             size = job.res
             if job.kind == "train":
-                from arena.train.schedules import SCHEDULES
-
-                schedule = SCHEDULES.get(job.train.get("schedule", "short"))
-                from arena.checks import parse_res
-
-                size = parse_res(job.train["crop"]) if job.train.get("crop") else (schedule.crop if schedule else None)
+                _, size, _ = train_setup(job)
                 data = job.train.get("data", "synthetic")
                 reason = once(("data", data, net.classes), lambda: _check_data(data, net.classes, spec))
             if size and not reason:
