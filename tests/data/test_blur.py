@@ -73,3 +73,20 @@ def test_blur_changes_pixels_of_the_new_generator_only():
     sharp_img, sharp_lab = render(0, 1, (64, 128), SynthConfig(blur=0.0, noise=0.0))
     soft_img, soft_lab = render(0, 1, (64, 128), SynthConfig(blur=1.0, noise=0.0))
     assert np.array_equal(sharp_lab, soft_lab) and not np.array_equal(sharp_img, soft_img)
+
+
+@pytest.mark.parametrize("shape", [(3, 256, 512), (3, 97, 131), (1, 8, 9), (3, 1, 5), (2, 6, 1)])
+def test_box3_is_scipys_reflected_box_to_the_bit(shape):
+    """The written-out box (photometric.box3) gives the very float32 numbers of scipy's
+    uniform_filter with mode "reflect", which generator v2 drew with: scenes stay as they were."""
+    from scipy.ndimage import uniform_filter
+
+    from arena.data.synthetic.photometric import box3
+
+    rng = np.random.default_rng(sum(shape))
+    img = (rng.random(shape, dtype=np.float32) * 300).astype(np.float32)
+    img[..., : shape[-1] // 3] *= np.float32(1e-4)          # small values beside large ones
+    expected = uniform_filter(img, size=(1, 3, 3), mode="reflect")
+    got = box3(img)
+    assert got.dtype == np.float32 and np.array_equal(got, expected)
+    assert np.array_equal(box3(img), expected)              # the kept buffers leave nothing behind

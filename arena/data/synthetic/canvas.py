@@ -16,12 +16,17 @@ class Canvas:
         self.h, self.w = h, w
         self.lab = np.full((h, w), SKY, np.uint8)
         self.cid = np.zeros((h, w), np.uint16)
-        self.colours: list[np.ndarray] = [np.asarray(sky, np.float32)]
+        self.colours: list = [sky]    # RGB triples, made one float32 K x 3 array by `palette()`
 
     def colour(self, rgb) -> int:
         """The index of a new palette entry `rgb` (what the colour-index map holds)."""
-        self.colours.append(np.asarray(rgb, np.float32))
+        self.colours.append(rgb)
         return len(self.colours) - 1
+
+    def palette(self) -> np.ndarray:
+        """The entries so far as a K x 3 float32 array (converted once, not per entry: a scene adds
+        about 140)."""
+        return np.array(self.colours, np.float32)
 
     def box(self, x0: float, x1: float, y0: float, y1: float):
         ix0, iy0 = int(round(x0)), int(round(y0))
@@ -76,14 +81,14 @@ class Canvas:
         if b:
             x, y = self._grid(b)
             dx, dy = xb - xa, yb - ya
-            k = np.clip(((x - xa) * dx + (y - ya) * dy) / max(dx * dx + dy * dy, 1e-6), 0, 1)
+            k = np.minimum(np.maximum(((x - xa) * dx + (y - ya) * dy) / max(dx * dx + dy * dy, 1e-6), 0), 1)
             self._put(b, (x - xa - k * dx) ** 2 + (y - ya - k * dy) ** 2 <= (t / 2) ** 2, cls, cid)
 
     def trapezoid(self, cx, y_top, y_bot, half_top, half_bot, cls, cid):
         b = self.box(cx - max(half_top, half_bot), cx + max(half_top, half_bot), y_top, y_bot)
         if b:
             x, y = self._grid(b)
-            f = np.clip((y - y_top) / max(y_bot - y_top, 1e-6), 0, 1)
+            f = np.minimum(np.maximum((y - y_top) / max(y_bot - y_top, 1e-6), 0), 1)
             self._put(b, np.abs(x - cx) <= half_top + (half_bot - half_top) * f + 0.5, cls, cid)
 
 

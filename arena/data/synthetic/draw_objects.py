@@ -5,7 +5,7 @@ hold. The label of every shape is the object's class, so edges in the label are 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -20,9 +20,9 @@ _TAIL_LIGHT = (170, 20, 20)
 _LAMPS = [(220, 30, 20), (235, 170, 20), (40, 210, 90)]
 
 
-@dataclass(frozen=True)
-class Anchor:
-    """An object's ground contact in pixels (xc, yb) and its pixels per metre k."""
+class Anchor(NamedTuple):
+    """An object's ground contact in pixels (xc, yb) and its pixels per metre k: a named tuple, one
+    per object drawn, built several times faster than a frozen dataclass."""
     xc: float
     yb: float
     k: float

@@ -4,6 +4,8 @@ Everything here changes pixels, never labels: the label map is final once the ge
 """
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from arena.data.synthetic.canvas import Canvas
@@ -22,12 +24,48 @@ def blur(img: np.ndarray, amount: float) -> None:
     total brightness is kept and an edge between two pixels keeps its half-way crossing where it
     was, next to the border too.
     """
-    from scipy.ndimage import uniform_filter
-
-    box = uniform_filter(img, size=(1, 3, 3), mode="reflect")    # C x H x W, each channel on its own
+    box = box3(img)
     box *= amount
     img *= 1 - amount
     img += box
+
+
+def box3(img: np.ndarray) -> np.ndarray:
+    """The centred 3x3 box average of `img` (CxHxW float32), mirrored at the border.
+
+    The same numbers as `scipy.ndimage.uniform_filter(img, (1, 3, 3), mode="reflect")`, which
+    generator v2 drew with (tests/data/test_blur.py holds them equal): rows first, then columns,
+    each 3-sum taken in float64 and its mean rounded to float32 between the passes. Written out
+    as shifted slices because scipy walks the row pass one strided line at a time, which made the
+    blur a third of a scene's time; the float64 buffers are kept per thread and size, since
+    fresh ones cost more in first-touch page faults than the sums themselves.
+    """
+    c, h, w = img.shape
+    rows, cols, sums = _scratch(c, h, w)
+    rows[:, 1:-1] = img                                  # one mirrored row above and below
+    rows[:, 0], rows[:, -1] = img[:, 0], img[:, -1]
+    mean = sums[..., :w]
+    np.add(rows[:, :-2], rows[:, 1:-1], out=mean)
+    mean += rows[:, 2:]
+    mean /= 3
+    cols[..., 1:-1] = mean.astype(np.float32)            # the rows' float32 means, mirrored one column each side
+    cols[..., 0], cols[..., -1] = cols[..., 1], cols[..., -2]
+    flat, out = cols.reshape(-1), sums.reshape(-1)[:-2]  # (C*H*(W+2),): one contiguous run; each row's
+    np.add(flat[:-2], flat[1:-1], out=out)               # mirrored columns keep its 3-sums apart from
+    out += flat[2:]                                      # its neighbours', so sums[..., j] is column j's
+    out /= 3
+    return sums[..., :w].astype(np.float32)
+
+
+_SCRATCH = threading.local()
+
+
+def _scratch(c: int, h: int, w: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """This thread's float64 buffers for `box3` at one size: C x (H+2) x W, and twice C x H x (W+2)."""
+    if getattr(_SCRATCH, "shape", None) != (c, h, w):
+        _SCRATCH.shape = (c, h, w)
+        _SCRATCH.buffers = (np.empty((c, h + 2, w)), np.empty((c, h, w + 2)), np.empty((c, h, w + 2)))
+    return _SCRATCH.buffers
 
 
 def finish(cv: Canvas, shade: np.ndarray, light: Lighting, horizon: float) -> np.ndarray:
@@ -39,7 +77,7 @@ def finish(cv: Canvas, shade: np.ndarray, light: Lighting, horizon: float) -> np
     """
     h, w = cv.h, cv.w
     textures, off = bank(), light.offsets
-    pal = np.clip(np.stack(cv.colours), 0, 255) * (light.gain * light.tint)
+    pal = np.clip(cv.palette(), 0, 255) * (light.gain * light.tint)
     img = np.take(np.ascontiguousarray(pal.T, dtype=np.float32), cv.cid, axis=1)      # 3 x H x W
     # sky brightens towards the horizon; a shared blotchy texture and fine grain on every surface
     horizon_rows = int(min(h, max(0, horizon)))
