@@ -16,6 +16,9 @@ class Canvas:
         self.h, self.w = h, w
         self.lab = np.full((h, w), SKY, np.uint8)
         self.cid = np.zeros((h, w), np.uint16)
+        self.centres_x = np.arange(w, dtype=np.float32) + 0.5     # pixel centres, sliced by `_grid`
+        self.centres_y = np.arange(h, dtype=np.float32) + 0.5
+        self.centres_x.flags.writeable = self.centres_y.flags.writeable = False   # shared by every box
         self.colours: list = [sky]    # RGB triples, made one float32 K x 3 array by `palette()`
 
     def colour(self, rgb) -> int:
@@ -45,11 +48,10 @@ class Canvas:
             self.lab[iy0:iy1, ix0:ix1][mask] = cls
             self.cid[iy0:iy1, ix0:ix1][mask] = cid
 
-    @staticmethod
-    def _grid(b):
+    def _grid(self, b):
         """Pixel-centre coordinates of a box: x 1 x W, y H x 1."""
         ix0, ix1, iy0, iy1 = b
-        return (np.arange(ix0, ix1, dtype=np.float32) + 0.5)[None, :], (np.arange(iy0, iy1, dtype=np.float32) + 0.5)[:, None]
+        return self.centres_x[None, ix0:ix1], self.centres_y[iy0:iy1, None]
 
     def rect(self, x0, x1, y0, y1, cls, cid):
         b = self.box(x0, x1, y0, y1)
