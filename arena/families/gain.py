@@ -1,7 +1,53 @@
-"""GAIN's key tables: official `hustvl/simpleseg` ResCLANet / DFCLANet module paths -> gain*.arena nodes."""
+"""GAIN: "Cross-Layer Attentive Feature Upsampling for Low-latency Semantic Segmentation", arXiv:2601.01167.
+
+Everything arena knows about the family, in one place (the parts: arena/families/__init__.py).
+"""
 from __future__ import annotations
 
+from arena.families.records import Family, Published, Variant
 from arena.official.keys import RESNET_BLOCK, KeyTable, parts
+from arena.schedule import Schedule
+
+FAMILY = Family("gain", "Cross-Layer Attentive Feature Upsampling for Low-latency Semantic Segmentation",
+                "2601.01167", "hustvl/simpleseg", "gain18", "docs/networks.md#gain", order=5, short="GAIN",
+                summary="deep-stem ResNet-18 with its head, or DFNetV2 with the light head; two GAI upsamplers",
+                final_align_corners=False)
+
+# -- the shipped variants and their official figures (arena.networks) ------------------------------
+VARIANTS = (
+    Variant("gain18", "gain", 11_955_317, (38.88, 157.35), backbone="ResNet-18, deep stem", key_table="gain18",
+            source="hustvl/simpleseg @ `26ebda6`, `ResCLANet`"),
+    Variant("gain18_camvid", "gain", backbone="ResNet-18, deep stem", key_table="gain18", source="not measured"),
+    Variant("gain_df2", "gain", 18_063_061, (22.00, 89.83), backbone="DFNetV2", key_table="gain_df2",
+            source="hustvl/simpleseg @ `26ebda6`, `DFCLANet`"),
+    Variant("gain_df2_camvid", "gain", backbone="DFNetV2", key_table="gain_df2", source="not measured"),
+)
+
+# -- the paper's training recipe (arena.train.schedules, `--schedule paper`) ----------------
+PAPER = Schedule("paper", iters=80_000, batch=16, crop=(1024, 1024), lr=0.01, weight_decay=1e-4,
+                 decay_norms_and_biases=True, warmup=0.0, ohem=0.7, ohem_min_kept=100_000, scale=(0.5, 2.0),
+                 eval_every=8000, ckpt_every=8000, log_every=50,
+                 source="GAIN official configs (docs/networks.md#gain)")
+
+# -- the papers' own figures (arena.report.published) ---------------------------------------------
+_GAIN = "abstract (arXiv:2601.01167)"
+
+PUBLISHED = (
+    # GAIN (docs/networks.md#gain; specs/gain.md §6): the abstract does not name the backbone (R18 most
+    # likely); resolutions "presumably" full size; params, FLOPs and per-backbone rows unknown.
+    Published("gain18", "GAIN", "ResNet-18 (assumed)", "cityscapes", "val", 78.8, 22.3, "GTX 1080Ti", None, None,
+              None, None, None, _GAIN, headline=True,
+              note="backbone not stated in the abstract (ResNet-18 most likely); presumably 1024x2048"),
+    Published("gain18", "GAIN", "ResNet-18 (assumed)", "camvid", "test", 80.6, 64.5, "GTX 1080Ti", None, None,
+              None, None, None, _GAIN, headline=True,
+              note="backbone not stated in the abstract; presumably 720x960"),
+    Published("gain_df2", "GAIN-DF2", "DFNetV2", "cityscapes", None, None, None, None, None, None, None, None, None,
+              "paper (per-backbone rows not retrievable)", headline=True,
+              note="the paper's DF2 figures are unknown; the abstract's numbers are attributed to gain18"),
+)
+
+# -- the official key tables ------------------------------------------------------------
+# GAIN's key tables: official `hustvl/simpleseg` ResCLANet / DFCLANet module paths -> gain*.arena nodes.
 
 # -- GAIN: hustvl/simpleseg ResCLANet (CLAHead) and DFCLANet (CLALightHead) ----------------------
 
@@ -49,3 +95,6 @@ def gain_df2() -> KeyTable:
               (r"seg_head\.output\.3", "nodes.logits.body.0.0"), (r"seg_head\.output\.4", "nodes.logits.body.0.1"),
               (r"seg_head\.output\.7", "nodes.logits.body.2")]
     return KeyTable("GAIN-DF2", "hustvl/simpleseg DFCLANet + CLALightHead", tuple(rules), ())
+
+
+KEY_TABLES = {"gain18": gain18, "gain_df2": gain_df2}

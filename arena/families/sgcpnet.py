@@ -1,7 +1,46 @@
-"""SGCPNet's key table: official `zhouyuan888888/SGCPNet` module paths -> sgcpnet.arena nodes."""
+"""SGCPNet: "Real-Time Semantic Segmentation via Spatial-Detail Guided Context Propagation", Hao et al.,
+arXiv:2005.11034.
+
+Everything arena knows about the family, in one place (the parts: arena/families/__init__.py).
+"""
 from __future__ import annotations
 
+from arena.families.records import Family, Published, Variant
 from arena.official.keys import KeyTable, parts
+from arena.schedule import Schedule
+
+FAMILY = Family("sgcpnet", "Real-Time Semantic Segmentation via Spatial-Detail Guided Context Propagation",
+                "2005.11034", "zhouyuan888888/SGCPNet", "sgcpnet", "docs/networks.md#sgcpnet", order=4,
+                short="SGCPNet", summary="MobileNetV3-Small variant of the official code",
+                final_align_corners=False)
+
+# -- the shipped variants and their official figures (arena.networks) ------------------------------
+VARIANTS = (
+    Variant("sgcpnet", "sgcpnet", 607_826, (0.900, 3.599), backbone="MobileNetV3-Small", key_table="sgcpnet",
+            source="zhouyuan888888/SGCPNet @ `ead5adf`", notes="[e]"),
+    Variant("sgcpnet_camvid", "sgcpnet", backbone="MobileNetV3-Small", key_table="sgcpnet",
+            source="not measured (the official repo has a CamVid loader, no config)"),
+)
+
+# -- the paper's training recipe (arena.train.schedules, `--schedule paper`) ----------------
+PAPER = Schedule("paper", iters=28_700, batch=36, crop=(1024, 1024), lr=0.3, weight_decay=1e-5,
+                 warmup=0.0, scale=(0.5, 2.0), eval_every=2870, ckpt_every=2870, log_every=50,
+                 source="SGCPNet official src/config.py (docs/networks.md#sgcpnet)")
+
+# -- the papers' own figures (arena.report.published) ---------------------------------------------
+_SGCP = "abstract (arXiv:2005.11034)"
+
+PUBLISHED = (
+    # SGCPNet (docs/networks.md#sgcpnet; specs/sgcpnet.md §5): 0.61 M parameters; FLOPs unknown.
+    Published("sgcpnet", "SGCPNet", "MobileNetV3-Small", "cityscapes", None, 69.5, 178.5, "GTX 1080 Ti", None,
+              "768x1536", 0.61, None, None, _SGCP, headline=True,
+              note="split not stated (probably test); framework not stated (the README thanks TensorRT)"),
+    Published("sgcpnet", "SGCPNet", "MobileNetV3-Small", "cityscapes", "test", 70.90, None, None, None, "1024x2048",
+              0.61, None, None, "official README (released checkpoint)"),
+)
+
+# -- the official key table ------------------------------------------------------------
+# SGCPNet's key table: official `zhouyuan888888/SGCPNet` module paths -> sgcpnet.arena nodes.
 
 # -- SGCPNet: zhouyuan888888/SGCPNet models/SGCPNet.py (SGCPNet) ---------------------------------
 
@@ -38,3 +77,6 @@ def sgcpnet() -> KeyTable:
             rules += parts(rf"{module}\.{conv}", f"nodes.{node}", SEPCONV)
     rules.append((r"classifier", "nodes.logits.body.1"))
     return KeyTable("SGCPNet", "zhouyuan888888/SGCPNet SGCPNet (models/SGCPNet.py)", tuple(rules), ())
+
+
+KEY_TABLES = {"sgcpnet": sgcpnet}
