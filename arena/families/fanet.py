@@ -15,9 +15,9 @@ FAMILY = Family("fanet", "Real-time Semantic Segmentation with Fast Attention", 
 # -- the shipped variants and their official figures (arena.networks) ------------------------------
 _FANET_UNUSED = "two layers it builds but never calls (S2 smooth, S1 up)"
 VARIANTS = (
-    Variant("fanet18", "fanet", 13_820_032, (11.87, 47.44), 149_824, _FANET_UNUSED, "ResNet-18", "fanet",
+    Variant("fanet18", "fanet", 13_820_032, (11.865, 47.437), 149_824, _FANET_UNUSED, "ResNet-18", "fanet",
             source="feinanshan/FANet @ `d4e5e3c`, Train/", notes="[a]"),
-    Variant("fanet34", "fanet", 23_928_192, (16.70, 66.79), 149_824, _FANET_UNUSED, "ResNet-34", "fanet",
+    Variant("fanet34", "fanet", 23_928_192, (16.704, 66.791), 149_824, _FANET_UNUSED, "ResNet-34", "fanet",
             source="feinanshan/FANet @ `d4e5e3c`, Testing/", notes="[a] [b]"),
 )
 
