@@ -99,12 +99,11 @@ def prepare(case: Case, seed: int = 0) -> PreparedCase:
     import torch
 
     from arena.api import build
-    from arena.measure.profile import check_resolution
 
     p = case.protocol
     torch.manual_seed(seed)
     net = build(case.spec, list(case.swaps) or None).eval()
-    check_resolution(net, *case.res)
+    net.check_resolution(*case.res)
     label = case.label or f"{net.canonical} @ {case.res[0]}x{case.res[1]}" + (f" [{case.mode}]" if case.mode else "")
     setup: dict[str, Any] = {}
     model = net

@@ -29,7 +29,7 @@ def ablation_study(swaps: list[str], nets: list[str] | None = None, *, seeds: in
                    data: str = "synthetic", skip_train: bool = False, skip_bench: bool = False,
                    bench_iters: int | None = None):
     """The ablation as a Study (the same machinery as `arena run`: resumable, skips finished rows)."""
-    from arena.studies.spec import from_dict
+    from arena.studies.schema import from_dict
 
     if not swaps:
         raise ArenaError("name a swap: arena ablate --swap upsampler=gai")
