@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import os
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -221,11 +222,14 @@ def _onnx_runner(model, x, case: Case):
 
     p = case.protocol
     folder = tempfile.mkdtemp(prefix="arena-onnx-")
-    path = os.path.join(folder, "model.onnx")
-    start = time.perf_counter()
-    report = export_onnx(model, path, res=case.res, batch=p.batch, check=False)
-    info: dict[str, Any] = {"export_s": time.perf_counter() - start, "onnx_bytes": report.get("bytes")}
-    ort = OrtModel(path, device=p.device, threads=p.threads or cpu_count())
+    try:  # the session holds the graph once made: the file, and its folder, go at once, error or not
+        path = os.path.join(folder, "model.onnx")
+        start = time.perf_counter()
+        report = export_onnx(model, path, res=case.res, batch=p.batch, check=False)
+        info: dict[str, Any] = {"export_s": time.perf_counter() - start, "onnx_bytes": report.get("bytes")}
+        ort = OrtModel(path, device=p.device, threads=p.threads or cpu_count())
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     info["onnxruntime"] = ort.protocol
     x = x.to(torch.device(p.device))
     if p.include_argmax:
