@@ -99,7 +99,7 @@ def profile(spec: str, res: tuple[int, int] = (512, 1024), *, classes: int | Non
     import torch
 
     from arena.api import build
-    from arena.measure import counters
+    from arena.measure import counters, cross_checks
 
     check_classes(classes)
     check_max_bytes(max_bytes)
@@ -120,7 +120,7 @@ def profile(spec: str, res: tuple[int, int] = (512, 1024), *, classes: int | Non
     if cross_check:
         check_memory(net, height, width, peak, max_bytes)  # cross-checks run real compute
         for name in CROSS_CHECKS:
-            checks[name] = counters.count_isolated(name, net.canonical, height, width)  # canonical holds classes
+            checks[name] = cross_checks.count_isolated(name, net.canonical, height, width)  # canonical holds classes
     return _assemble(net, (height, width), batch, prim, checks, peak, out_shape)
 
 
