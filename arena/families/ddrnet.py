@@ -71,6 +71,12 @@ FULL_MODEL = r"(?:model\.)?"  # HRNet's FullModel wraps the network as `model`
 # segmenthead (bn1, conv1, bn2, conv2) -> head.fcn(preact=True)
 SEGHEAD = (("bn1", "pre.0"), ("conv1", "body.0.0"), ("bn2", "body.0.1"), ("conv2", "body.2"))
 STEM = (("0", "convs.0.0"), ("1", "convs.0.1"), ("3", "convs.1.0"), ("4", "convs.1.1"))
+DDRNET_ORDER = (
+    (r"layer4\..*", "official creates the low layer4 before the high branch, but layer4 reads the stage-3 fusion, "
+                    "which needs layer3_ and down3"),
+    (r"(compression|down)[34]\..*", "official creates the fusion convs after layer4; arena beside the stage they fuse"),
+    (r"layer[34]_\..*", "official creates the high stages after layer4; layer4 reads their stage-3 fusion"),
+)
 LOSS_WEIGHT = ("the class weights of the training loss (HRNet FullModel's criterion buffer), not a "
                "parameter of the network")
 
@@ -84,7 +90,7 @@ def ddrnet() -> KeyTable:
     rules += parts(rf"{m}seghead_extra", "nodes.aux1", SEGHEAD) + parts(rf"{m}final_layer", "nodes.final_layer",
                                                                        SEGHEAD)
     return KeyTable("DDRNet", "ydhongHIT/DDRNet segmentation DualResNet", tuple(rules),
-                    ((r"loss\.criterion\.weight", LOSS_WEIGHT),))
+                    ((r"loss\.criterion\.weight", LOSS_WEIGHT),), DDRNET_ORDER)
 
 
 KEY_TABLES = {"ddrnet": ddrnet}

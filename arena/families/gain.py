@@ -78,7 +78,9 @@ def gain18() -> KeyTable:
     rules += [(r"seg_head\.merge\.0", "nodes.merged.project.0"), (r"seg_head\.merge\.1", "nodes.merged.project.1"),
               (r"seg_head\.merge\.3", "nodes.refined.body.0"), (r"seg_head\.merge\.4", "nodes.refined.body.1")]
     rules += parts(r"seg_head\.output", "nodes.logits", (("0", "body.0.0"), ("1", "body.0.1"), ("4", "body.2")))
-    return KeyTable("GAIN-R18", "hustvl/simpleseg ResCLANet + CLAHead", tuple(rules), ())
+    reordered = ((r"seg_head\.merge\..*", "official CLAHead creates merge before the two GAIs, but merge consumes "
+                                          "their outputs"),)
+    return KeyTable("GAIN-R18", "hustvl/simpleseg ResCLANet + CLAHead", tuple(rules), (), reordered)
 
 
 def gain_df2() -> KeyTable:

@@ -84,8 +84,14 @@ def pidnet() -> KeyTable:
     rules += parts(rf"{m}(compression\d|diff\d)", r"nodes.\1", CONV_BN)
     for official, node in (("seghead_p", "aux1"), ("seghead_d", "aux2"), ("final_layer", "final_layer")):
         rules += parts(rf"{m}{official}", f"nodes.{node}", SEGHEAD)
+    reordered = (
+        (r"pag\d\..*", "official creates pag3/pag4 (and f_x before f_y) before the P stages they read; arena's Pag "
+                        "follows its inputs and its f_y is a node of its own, before it"),
+        (r"diff\d\..*", "official creates diff3/diff4 after layer4_d, which reads the stage-3 D sum (diff3's)"),
+        (r"layer5_d\..*", "official creates layer5_d after dfm, which reads it"),
+    )
     return KeyTable("PIDNet", "XuJiacong/PIDNet models/pidnet.py PIDNet", tuple(rules),
-                    ((r"sem_loss\.criterion\.weight", LOSS_WEIGHT),))
+                    ((r"sem_loss\.criterion\.weight", LOSS_WEIGHT),), reordered)
 
 
 KEY_TABLES = {"pidnet": pidnet}

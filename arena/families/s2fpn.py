@@ -97,7 +97,8 @@ def s2fpn() -> KeyTable:
         (r"gfu\d\.conv2\.0\.bn\..*", "BN of a conv_block with bn_act=False: never called"),
         (r"classifier\.fc\.bn\..*", "BN of a conv_block with bn_act=False: never called"),
     )
-    return KeyTable("S2-FPN", "mohamedac29/S2-FPN SSFPN (model/SSFPNv1.py)", tuple(rules), skips)
+    reordered = ((r"gfu\d\..*", "official creates the four GFUs before the APFs, but each GFU consumes an APF output"),)
+    return KeyTable("S2-FPN", "mohamedac29/S2-FPN SSFPN (model/SSFPNv1.py)", tuple(rules), skips, reordered)
 
 
 KEY_TABLES = {"s2fpn": s2fpn}

@@ -76,7 +76,9 @@ def sgcpnet() -> KeyTable:
             rules.append((rf"{module}\.{weight}", f"nodes.{node}.weight"))  # stored in the official order
             rules += parts(rf"{module}\.{conv}", f"nodes.{node}", SEPCONV)
     rules.append((r"classifier", "nodes.logits.body.1"))
-    return KeyTable("SGCPNet", "zhouyuan888888/SGCPNet SGCPNet (models/SGCPNet.py)", tuple(rules), ())
+    reordered = ((r"sgcp\.td(_bu\.unit\.0)?\.p\d_w\d", "official TD/BU modules hold every fusion weight as a direct "
+                                                       "parameter (listed first); arena holds each in its fusion node"),)
+    return KeyTable("SGCPNet", "zhouyuan888888/SGCPNet SGCPNet (models/SGCPNet.py)", tuple(rules), (), reordered)
 
 
 KEY_TABLES = {"sgcpnet": sgcpnet}

@@ -113,7 +113,16 @@ def _stdc(repeats: tuple[int, ...], name: str) -> KeyTable:
              (r"cp\.backbone\.(conv_last|fc|bn|linear)\..*",
               "the backbone's ImageNet classifier: unused (use_conv_last=False)"),
              (r"conv_out_sp(2|4|16)\..*", "detail heads at strides 2, 4, 16: unused in the published model"))
-    return KeyTable(name, "MichaelFan01/STDC-Seg BiSeNet (models/model_stages.py)", tuple(rules), skips)
+    reordered = ((r"cp\.conv_avg\..*", "official creates the pooled context's conv last in the context path, but "
+                                      "conv_head32 consumes it"),)
+    arena_only = (
+        (r"nodes\.(r16|a16|r32|a32|g32|cp16|cp8|fused|logits|aux1|aux2|aux3)\..*num_batches_tracked",
+         "InPlaceABNSync (the decoder's BNs) has no step counter: 15 of them, less the three unused detail heads "
+         "(specs/stdc.md §2.0, §2.5)"),
+        (r"nodes\.aux3\.fuse", "the detail loss's fuse kernel: official in the loss module, not the model"),
+    )
+    return KeyTable(name, "MichaelFan01/STDC-Seg BiSeNet (models/model_stages.py)", tuple(rules), skips, reordered,
+                    arena_only)
 
 
 def stdc1_seg() -> KeyTable:

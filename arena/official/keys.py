@@ -26,6 +26,11 @@ class KeyTable:
     code: str  # the official model class, for reports and errors
     rules: tuple[tuple[str, str], ...]  # (official prefix regex, arena prefix template), first match wins
     skips: tuple[tuple[str, str], ...]  # (official key regex, why it holds nothing arena builds)
+    # (official key regex, why): official modules whose place in the state dict differs from arena's
+    # module order (the order principle, README); read in the official code, checked by the tests
+    reordered: tuple[tuple[str, str], ...] = ()
+    # (arena key regex, why): arena tensors the official state dict does not hold (left as built on load)
+    arena_only: tuple[tuple[str, str], ...] = ()
 
 
 def parts(official: str, arena: str, pairs: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:

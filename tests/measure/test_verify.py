@@ -1,8 +1,9 @@
 """Every published variant against its official figures (DESIGN.md §4), both resolutions.
 
 MACs here are the primary counter on meta tensors, so 1024x2048 costs nothing; the primary counter
-itself is held to fvcore in tests/measure/test_profile.py. The figures live in arena/networks.py,
-copied from the specs (measured on the official code).
+itself is held to fvcore in tests/measure/test_profile.py. The figures live in the family modules
+(arena/families/<family>.py, gathered by arena.networks), copied from the specs (measured on the
+official code).
 """
 import pytest
 from typer.testing import CliRunner

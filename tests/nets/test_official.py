@@ -28,17 +28,11 @@ RECORDED = tuple(name for name, v in VARIANTS.items() if v.key_table and v.param
 # FullModel checkpoints add the loss's class weights (specs/ddrnet.md §4, specs/pidnet.md §4).
 CHECKPOINT_EXTRAS = {"ddrnet": ("loss.criterion.weight",), "pidnet": ("sem_loss.criterion.weight",)}
 
-# Arena tensors an official state dict does not hold, with the reason read in the official code.
-STDC_ABN = r"nodes\.(r16|a16|r32|a32|g32|cp16|cp8|fused|logits|aux1|aux2|aux3)\..*num_batches_tracked"
-STDC_EXTRA = {STDC_ABN: "InPlaceABNSync (the decoder's BNs) has no step counter: 15 of them, less the three "
-                        "unused detail heads (specs/stdc.md §2.0, §2.5)",
-              r"nodes\.aux3\.fuse": "the detail loss's fuse kernel: official in the loss module, not the model"}
-NOT_IN_OFFICIAL = {"stdc1_seg": STDC_EXTRA, "stdc2_seg": STDC_EXTRA}
-EXTRA_COUNTS = {"stdc1_seg": (12, 1), "stdc2_seg": (12, 1)}  # (step counters, other tensors)
 
 
 def not_in_official(variant: str, keys) -> list[str]:
-    return [k for k in keys if any(re.fullmatch(p, k) for p in NOT_IN_OFFICIAL.get(variant, {}))]
+    """Arena tensors the official state dict does not hold (the key table's `arena_only`, with reasons)."""
+    return [k for k in keys if any(re.fullmatch(p, k) for p, _ in key_table(variant).arena_only)]
 
 
 def recorded(variant: str) -> list[tuple[str, tuple[int, ...]]]:
@@ -70,8 +64,8 @@ def test_table_maps_every_official_key_onto_one_arena_key_of_its_shape(variant):
     assert wrong == []
     targets = list(km.mapped.values())
     extra = not_in_official(variant, ours)
-    counters = sum(k.endswith("num_batches_tracked") for k in extra)
-    assert (counters, len(extra) - counters) == EXTRA_COUNTS.get(variant, (0, 0))
+    for pattern, why in key_table(variant).arena_only:  # every arena-only rule is real and says why
+        assert any(re.fullmatch(pattern, k) for k in extra) and len(why) > 20, pattern
     assert sorted(targets) == sorted(set(ours) - set(extra))  # a bijection: every arena tensor exactly once
 
 
@@ -149,50 +143,17 @@ def test_equal_shaped_tensors_map_by_meaning():
 
 # -- the module-order principle ------------------------------------------------------------------
 
-# Official modules whose place in the state dict differs from arena's, with the reason. Blocks create
-# their modules in the official __init__ order, and the network files declare each node where the
-# official code creates it, as far as a node must follow its inputs; what remains is listed here.
-S2FPN_ORDER = {
-    r"gfu\d\..*": "official creates the four GFUs before the APFs, but each GFU consumes an APF output",
-}
-DDRNET_ORDER = {
-    r"layer4\..*": "official creates the low layer4 before the high branch, but layer4 reads the stage-3 "
-                   "fusion, which needs layer3_ and down3",
-    r"(compression|down)[34]\..*": "official creates the fusion convs after layer4; arena beside the stage "
-                                   "they fuse",
-    r"layer[34]_\..*": "official creates the high stages after layer4; layer4 reads their stage-3 fusion",
-}
-PIDNET_ORDER = {
-    r"pag\d\..*": "official creates pag3/pag4 (and f_x before f_y) before the P stages they read; arena's "
-                  "Pag follows its inputs and its f_y is a node of its own, before it",
-    r"diff\d\..*": "official creates diff3/diff4 after layer4_d, which reads the stage-3 D sum (diff3's)",
-    r"layer5_d\..*": "official creates layer5_d after dfm, which reads it",
-}
-ORDER_EXCEPTIONS = {
-    "fanet18": {}, "fanet34": {},
-    "s2fpn18": S2FPN_ORDER, "s2fpn34": S2FPN_ORDER, "s2fpn34m": S2FPN_ORDER,
-    "sgcpnet": {
-        r"sgcp\.td(_bu\.unit\.0)?\.p\d_w\d": "official TD/BU modules hold every fusion weight as a direct "
-                                             "parameter (listed first); arena holds each in its fusion node",
-    },
-    "gain18": {r"seg_head\.merge\..*": "official CLAHead creates merge before the two GAIs, but merge "
-                                       "consumes their outputs"},
-    "gain_df2": {},
-    "ddrnet23_slim": DDRNET_ORDER, "ddrnet23": DDRNET_ORDER,
-    "pidnet_s": PIDNET_ORDER, "pidnet_m": PIDNET_ORDER, "pidnet_l": PIDNET_ORDER,
-    "stdc1_seg": {r"cp\.conv_avg\..*": "official creates the pooled context's conv last in the context path, "
-                                       "but conv_head32 consumes it"},
-    "stdc2_seg": {r"cp\.conv_avg\..*": "official creates the pooled context's conv last in the context path, "
-                                       "but conv_head32 consumes it"},
-    "bisenetv2": {},
-}
+# Official modules whose place in the state dict differs from arena's are the key table's `reordered`,
+# each with the reason read in the official code. Blocks create their modules in the official __init__
+# order, and the network files declare each node where the official code creates it, as far as a node
+# must follow its inputs; what remains is listed there.
 
 
 @pytest.mark.parametrize("variant", RECORDED)
 def test_official_order_zips_with_arena_order(variant):
     keys = recorded(variant)
     km = map_keys(key_table(variant), [k for k, _ in keys])
-    moved = ORDER_EXCEPTIONS[variant].keys()
+    moved = [pattern for pattern, _ in key_table(variant).reordered]
     kept = [(k, s) for k, s in keys if k in km.mapped and not any(re.fullmatch(p, k) for p in moved)]
     dropped = {km.mapped[k] for k, _ in keys if k in km.mapped and any(re.fullmatch(p, k) for p in moved)}
     state = meta_net(variant).state_dict()
@@ -250,10 +211,10 @@ DEEPER = ("fanet34", "s2fpn34", "s2fpn34m",  # the same tables as fanet18 / s2fp
                                      for v in RECORDED])
 def test_round_trip(variant):
     report = _round_trip(variant)
-    counters, others = EXTRA_COUNTS.get(variant, (0, 0))
-    assert report["loaded"] == len(arena.build(variant).state_dict()) - counters - others
+    extra = not_in_official(variant, arena.build(variant).state_dict())
+    assert report["loaded"] == len(arena.build(variant).state_dict()) - len(extra)
     # what the official file lacks stays as built: step counters (kept) and training-only tensors (left)
-    assert report["counters_kept"] + len(report["left_as_built"]) == counters + others
+    assert report["counters_kept"] + len(report["left_as_built"]) == len(extra)
     assert set(report["left_as_built"]) <= set(not_in_official(variant, arena.build(variant).state_dict()))
     assert report["skipped"] == map_keys(key_table(variant), [k for k, _ in recorded(variant)]).skipped
 

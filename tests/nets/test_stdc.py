@@ -245,3 +245,18 @@ def test_official_optimizer_groups():
     heads = [n for n in net.plan if n.role.value == "head" or n.block == "bisenet_ffm"]
     want = {id(p) for n in heads for p in net.nodes[n.name].parameters()} - {id(net.nodes["aux3"].fuse)}
     assert fast == want
+
+
+@pytest.mark.parametrize("variant", ["stdc1_seg", "stdc2_seg"])
+def test_arena_tensors_the_official_state_dict_lacks(variant):
+    """specs/stdc.md §2.0, §2.5: 12 BN step counters (InPlaceABNSync keeps none: 15 decoder BNs less the
+    three unused detail heads) and the detail loss's fuse kernel."""
+    import re
+
+    from arena.official import key_table
+
+    with torch.device("meta"):
+        keys = arena.build(variant).state_dict()
+    extra = [k for k in keys if any(re.fullmatch(p, k) for p, _ in key_table(variant).arena_only)]
+    counters = sum(k.endswith("num_batches_tracked") for k in extra)
+    assert (counters, len(extra) - counters) == (12, 1)
