@@ -167,26 +167,11 @@ def build(spec: str, swaps: Iterable[str] | None = None, device: Any = None, *, 
     its hybrid hold bit-identical weights in every node they share; the caller's RNG is left as it was.
     Without it, nodes draw from the caller's stream in file order (PyTorch's usual behaviour).
     """
-    import contextlib
-
-    from arena.dsl.build import build_nodes, resolved_calls
     from arena.graph import GraphNet
 
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise ArenaError(f"seed={seed!r} must be an integer (or None: draw from the caller's random stream)")
-    resolved = resolve(spec, swaps, **overrides)
-    calls, notes = resolved_calls(resolved.netfile, resolved.params, resolved.swaps)
-    if device is None:
-        where = contextlib.nullcontext()
-    else:
-        import torch
-
-        where = torch.device(device)
-    with where:
-        plan, modules, specs = build_nodes(calls, seed=seed, device=device)
-        net = resolved.netfile.net
-        return GraphNet(resolved, plan, modules, specs, net.output, net.doc or resolved.netfile.doc, tuple(notes),
-                        final_align_corners=resolved.params.get("final_align_corners", False))
+    return GraphNet.from_resolved(resolve(spec, swaps, **overrides), device, seed=seed)
 
 
 def block_info(name: str):

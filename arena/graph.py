@@ -55,6 +55,28 @@ class GraphNet(nn.Module):
         self._train_steps = self._with_liveness(self.plan)
         self._eval_steps = self._with_liveness(self.inference_plan)
 
+    @classmethod
+    def from_resolved(cls, resolved, device: Any = None, *, seed: int | None = None) -> "GraphNet":
+        """The network a resolved spec names (`arena.api.resolve`), built without parsing it again
+        (`arena.api.build` resolves a spec string and calls this)."""
+        import contextlib
+
+        from arena.dsl.build import build_nodes, resolved_calls
+
+        calls, notes = resolved_calls(resolved.netfile, resolved.params, resolved.swaps)
+        where = contextlib.nullcontext() if device is None else torch.device(device)
+        with where:
+            plan, modules, specs = build_nodes(calls, seed=seed, device=device)
+            net = resolved.netfile.net
+            return cls(resolved, plan, modules, specs, net.output, net.doc or resolved.netfile.doc, tuple(notes),
+                       final_align_corners=resolved.params.get("final_align_corners", False))
+
+    def check_resolution(self, height: int, width: int) -> None:
+        """Refuse a size only where a block cannot run there, naming the multiple it needs (arena.sizes)."""
+        from arena.sizes import check_resolution
+
+        check_resolution(self, height, width)
+
     def _needed_at_inference(self) -> set[str]:
         """Nodes the logits depend on; the rest (aux heads and what only feeds them) run in training only."""
         wanted, needed = {self.output}, set()

@@ -136,6 +136,13 @@ def latest(frame, keys):
     return frame.drop_duplicates(list(keys), keep="last")
 
 
+def latest_records(records: Iterable[dict[str, Any]], key) -> list[dict[str, Any]]:
+    """`latest` for plain rows: the last-written row of each `key(row)`, by the same rule (greatest
+    `time`, ties broken by read order), in the order of their keys' first appearance by time."""
+    ordered = sorted(records, key=lambda r: r.get("time", ""))  # stable: read order breaks ties
+    return list({key(r): r for r in ordered}.values())
+
+
 def _append_lines(path: Path, lines: list[str]) -> Path:
     """One atomic `os.write` per line on an O_APPEND file (module docstring)."""
     path.parent.mkdir(parents=True, exist_ok=True)

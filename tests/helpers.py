@@ -7,7 +7,7 @@ import torch
 from typer.testing import CliRunner
 
 import arena
-from arena.measure.counters import fvcore_analysis  # noqa: F401  (the tests' fvcore, quiet, one place)
+from arena.measure.cross_checks import fvcore_analysis  # noqa: F401  (the tests' fvcore, quiet, one place)
 
 
 def run_cli(*args):

@@ -20,9 +20,10 @@ ROW_WRITERS = ("arena.cli", "arena.studies.driver", "arena.store")  # who may ca
 RANKS = [
     ("blocks", 0),
     ("arena.errors", 1), ("arena.env", 1), ("arena.telemetry", 1), ("arena.checks", 1), ("arena.atomic", 1), ("arena.results", 1),
-    ("arena.store", 1), ("arena.stats", 1), ("arena.networks", 1),
+    ("arena.store", 1), ("arena.stats", 1), ("arena.schedule", 1), ("arena.cache", 1),
     ("arena.dsl", 2),
     ("arena.graph", 3), ("arena.api", 3), ("arena.describe", 3), ("arena.official", 3), ("arena", 3),
+    ("arena.families", 3), ("arena.networks", 3),  # plain data, but each family's key table is built of official.keys
     ("arena.measure", 4), ("arena.data", 4), ("arena.train", 5),
     ("arena.studies", 6), ("arena.report", 7), ("arena.cli", 8), ("arena.__main__", 8),
 ]

@@ -82,3 +82,19 @@ def test_failure_log_records_and_forgets(tmp_path):
     assert store.records() == []  # the failure log holds no rows
     store.clear_failures({"k1"})
     assert store.failures() == {"k3": "ValueError: no"}
+
+
+def test_latest_records_is_the_frames_rule_for_plain_rows():
+    """Greatest time wins; equal times: the later read wins (the same rule as `latest` on a frame)."""
+    from arena.store import latest_records
+
+    rows = [{"seed": 0, "time": "2026-01-02", "v": "new"}, {"seed": 0, "time": "2026-01-01", "v": "old"},
+            {"seed": 1, "time": "2026-01-01", "v": "first read"}, {"seed": 1, "time": "2026-01-01", "v": "second read"}]
+    kept = latest_records(rows, key=lambda r: r["seed"])
+    assert sorted((r["seed"], r["v"]) for r in kept) == [(0, "new"), (1, "second read")]
+    import pandas as pd
+
+    from arena.store import latest
+
+    frame = latest(pd.DataFrame(rows), ["seed"])
+    assert sorted(zip(frame["seed"], frame["v"])) == [(0, "new"), (1, "second read")]

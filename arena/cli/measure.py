@@ -108,6 +108,7 @@ def bench(
     specs: Annotated[Optional[list[str]], typer.Argument(metavar="SPEC", help="Networks or hybrids, or 'all' for "
                                                          "every published variant; several are timed interleaved.")] = None,
     res: ResOpt = None,
+    swap: SwapOpt = None,
     batch: Annotated[Optional[list[int]], typer.Option(metavar="N", help=f"Batch size, >= 1 (default 1). "
                                                                          f"{MODE_HELP}")] = None,
     device: Annotated[str, typer.Option(metavar="cpu|cuda[:i]", help="Where to run.")] = "cpu",
@@ -178,7 +179,7 @@ def bench(
         resolutions = [parse_res(r) for r in (res or ["512x1024"])]
         modes.check_modes(protocols)
         store = None if no_save else Store(out).check_writable()  # refused before any work
-        cases = modes.expand(specs, resolutions, protocols)
+        cases = modes.expand(specs, resolutions, protocols, swaps=swap)
         with render.progress("bench") as step:
             outcome = bench_lib.bench(cases, on_step=step, by_node=by_node)
         rows = [bench_lib.to_row(item) for item in outcome]
@@ -200,6 +201,7 @@ def export_cmd(
     onnx: Annotated[str, typer.Option("--onnx", metavar="FILE", help="Where to write the ONNX graph.")],
     res: Annotated[str, typer.Option("--res", "-r", metavar="HxW", help="Input resolution (static).")] = "512x1024",
     fuse_bn: Annotated[bool, typer.Option("--fuse-bn", help="Fold BatchNorms into convs first.")] = False,
+    swap: SwapOpt = None,
     json_out: JsonOpt = False,
 ):
     """Export a network to ONNX (static shapes) and check its outputs against eager in onnxruntime."""
@@ -210,7 +212,7 @@ def export_cmd(
     with user_errors():
         h, w = parse_res(res)
         writable_file(onnx, "the ONNX graph", ".onnx", option="--onnx", create=False)  # before the network is built
-        report = export_network(spec, onnx, (h, w), fuse_bn=fuse_bn)
+        report = export_network(spec, onnx, (h, w), fuse_bn=fuse_bn, swaps=swap)
     if json_out:
         render.print_json(report)
         return

@@ -190,7 +190,7 @@ def run_cmd(
     """Expand a study grid into jobs, skip those already in the results store, and run the rest."""
     from arena.cli import render
     from arena.studies.driver import run_study
-    from arena.studies.spec import load
+    from arena.studies.schema import load
 
     with user_errors():
         study = load(study_file)

@@ -186,6 +186,7 @@ def bench(cases: list[Case], *, timer: Timer | None = None, on_step: Callable[[s
     import torch
 
     from arena.measure.profile import ProfileError
+    from arena.sizes import ResolutionError
 
     for case in cases:
         check_protocol(case.protocol)
@@ -210,7 +211,7 @@ def bench(cases: list[Case], *, timer: Timer | None = None, on_step: Callable[[s
                     on_step(f"preparing {case.spec} @ {case.res[0]}x{case.res[1]}")
                 try:
                     prepared.append(prepare(case, seed))
-                except ProfileError as e:
+                except (ProfileError, ResolutionError) as e:
                     raise BenchError(str(e)) from None
             if on_step:
                 on_step("timing (interleaved)")

@@ -14,10 +14,9 @@ def export_network(spec: str, path: str, res: tuple[int, int], *, batch: int = 1
     """Build, optionally fold BN, export atomically and check; returns the export report."""
     from arena.api import build
     from arena.measure.onnx_backend import export_onnx
-    from arena.measure.profile import check_resolution
 
     net = build(spec, swaps).eval()
-    check_resolution(net, *res)
+    net.check_resolution(*res)
     folded = 0
     if fuse_bn:
         from arena.measure.fuse import fold_bn

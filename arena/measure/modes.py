@@ -88,12 +88,13 @@ def check_modes(protocols: list[Protocol]) -> None:
             raise BenchError(f"the combination {as_flags(p, fields)} cannot run: {e}") from None
 
 
-def expand(specs: list[str], resolutions: list[tuple[int, int]], protocols: list[Protocol]) -> list[Case]:
+def expand(specs: list[str], resolutions: list[tuple[int, int]], protocols: list[Protocol],
+           swaps: list[str] | None = None) -> list[Case]:
     """The cases: specs x resolutions x modes (the mode varying fastest), grouped by network and
-    resolution when several modes are compared."""
+    resolution when several modes are compared; `swaps` (the CLI's `--swap`) apply to every spec."""
     fields = varied_fields(protocols)
     several = len(protocols) > 1
-    return [Case(spec, res, p, group=f"{spec} @ {res[0]}x{res[1]}" if several else "",
+    return [Case(spec, res, p, swaps=tuple(swaps or ()), group=f"{spec} @ {res[0]}x{res[1]}" if several else "",
                  mode=mode_label(p, fields) if several else "")
             for spec in specs for res in resolutions for p in protocols]
 

@@ -25,13 +25,10 @@ CACHE_VERSION = 1
 
 # -- the cache -------------------------------------------------------------------------------------
 def cache_path() -> Path:
-    """``$ARENA_CACHE_DIR/peaks.json``, else ``$XDG_CACHE_HOME/arena/peaks.json``, else
-    ``~/.cache/arena/peaks.json``."""
-    if os.environ.get("ARENA_CACHE_DIR"):
-        return Path(os.environ["ARENA_CACHE_DIR"]).expanduser() / "peaks.json"
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
-    return base / "arena" / "peaks.json"
+    """``peaks.json`` in arena's cache folder (`arena.cache.cache_dir`)."""
+    from arena.cache import cache_dir
+
+    return cache_dir() / "peaks.json"
 
 
 def _valid_rate(x: Any) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import os
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -99,12 +100,11 @@ def prepare(case: Case, seed: int = 0) -> PreparedCase:
     import torch
 
     from arena.api import build
-    from arena.measure.profile import check_resolution
 
     p = case.protocol
     torch.manual_seed(seed)
     net = build(case.spec, list(case.swaps) or None).eval()
-    check_resolution(net, *case.res)
+    net.check_resolution(*case.res)
     label = case.label or f"{net.canonical} @ {case.res[0]}x{case.res[1]}" + (f" [{case.mode}]" if case.mode else "")
     setup: dict[str, Any] = {}
     model = net
@@ -222,11 +222,14 @@ def _onnx_runner(model, x, case: Case):
 
     p = case.protocol
     folder = tempfile.mkdtemp(prefix="arena-onnx-")
-    path = os.path.join(folder, "model.onnx")
-    start = time.perf_counter()
-    report = export_onnx(model, path, res=case.res, batch=p.batch, check=False)
-    info: dict[str, Any] = {"export_s": time.perf_counter() - start, "onnx_bytes": report.get("bytes")}
-    ort = OrtModel(path, device=p.device, threads=p.threads or cpu_count())
+    try:  # the session holds the graph once made: the file, and its folder, go at once, error or not
+        path = os.path.join(folder, "model.onnx")
+        start = time.perf_counter()
+        report = export_onnx(model, path, res=case.res, batch=p.batch, check=False)
+        info: dict[str, Any] = {"export_s": time.perf_counter() - start, "onnx_bytes": report.get("bytes")}
+        ort = OrtModel(path, device=p.device, threads=p.threads or cpu_count())
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     info["onnxruntime"] = ort.protocol
     x = x.to(torch.device(p.device))
     if p.include_argmax:

@@ -17,6 +17,7 @@ from typing import Any
 
 from arena.dsl.ir import ROLES
 from arena.errors import ArenaError
+from arena.sizes import ResolutionError
 
 DISAGREEMENT = 0.02  # relative difference per node above which a cross-check is flagged
 CROSS_CHECKS = ("fvcore", "ptflops")
@@ -37,54 +38,6 @@ def check_classes(classes: int | None) -> None:
 def check_max_bytes(max_bytes: int | None) -> None:
     if max_bytes is not None and max_bytes <= 0:
         raise ProfileError(f"the memory limit must be positive, got {max_bytes / 2**30:g} GiB")
-
-
-def check_resolution(net, height: int, width: int) -> None:
-    """Refuse a size only where a block genuinely cannot run, found by running the network there.
-
-    Every node (auxiliary heads included) runs once on meta tensors: no memory, no compute. The
-    official codes interpolate deep features to their skip's size, so any size runs through the
-    shipped networks; a block with a real size need (`space_to_depth(pad=False)`: a multiple of its
-    factor) is named with the multiple it runs at, found by trying. A node that fails at every size
-    is a bug, not a size: its exception propagates as it was.
-    """
-    resolved = getattr(net, "resolved", None)
-    if resolved is None:  # not a GraphNet: nothing to name
-        return
-    from arena.api import build
-
-    twin = build(resolved.canonical, device="meta").eval()  # eval: BN's batch-of-one rule is no size need
-    failed = _first_failure(twin, height, width)
-    if failed is None:
-        return
-    node, shape, error = failed
-    for m in (2, 4, 8, 16, 32, 64, 128, 256, 512):
-        h, w = max(m, round(height / m) * m), max(m, round(width / m) * m)
-        odd = ((round(height / m) | 1) * m, (round(width / m) | 1) * m)  # no multiple of 2m passes by chance
-        if _first_failure(twin, h, w) is None and _first_failure(twin, *odd) is None:
-            raise ProfileError(f"{net.canonical} cannot run at {height}x{width}: node {node.name} "
-                               f"({node.role.value}.{node.block}) fails on its {shape} input; it needs sizes "
-                               f"that are multiples of {m} on both sides: use e.g. {h}x{w}")
-    raise error
-
-
-def _first_failure(net, height: int, width: int):
-    """(node, its input's HxW, exception) of the first node that cannot run at this size, or None."""
-    import torch
-
-    from arena.dsl.ir import INPUT_NAME
-
-    env = {INPUT_NAME: torch.empty(1, 3, height, width, device="meta")}
-    with torch.no_grad():
-        for node in net.plan:
-            inputs = [env[i] for i in node.inputs]
-            try:
-                out = net.nodes[node.name](*inputs)
-            except Exception as e:  # noqa: BLE001 - classified by the caller (size need or bug)
-                return node, "x".join(str(d) for d in inputs[0].shape[-2:]), e
-            if node.aux is None:
-                env.update(zip(node.outputs, out if len(node.outputs) > 1 else (out,)))
-    return None
 
 
 def total_ram() -> int:
@@ -146,13 +99,16 @@ def profile(spec: str, res: tuple[int, int] = (512, 1024), *, classes: int | Non
     import torch
 
     from arena.api import build
-    from arena.measure import counters
+    from arena.measure import counters, cross_checks
 
     check_classes(classes)
     check_max_bytes(max_bytes)
     height, width = res
     net = build(spec, swaps, device="meta", **({"classes": classes} if classes is not None else {})).eval()
-    check_resolution(net, height, width)
+    try:
+        net.check_resolution(height, width)
+    except ResolutionError as e:
+        raise ProfileError(str(e)) from None
     check_memory(net, height, width, activation_peak(net, height, width, batch), max_bytes)  # up front
     x = torch.empty(batch, 3, height, width, device="meta")
     prim = counters.count_primary(net, x)
@@ -164,7 +120,7 @@ def profile(spec: str, res: tuple[int, int] = (512, 1024), *, classes: int | Non
     if cross_check:
         check_memory(net, height, width, peak, max_bytes)  # cross-checks run real compute
         for name in CROSS_CHECKS:
-            checks[name] = counters.count_isolated(name, net.canonical, height, width)  # canonical holds classes
+            checks[name] = cross_checks.count_isolated(name, net.canonical, height, width)  # canonical holds classes
     return _assemble(net, (height, width), batch, prim, checks, peak, out_shape)
 
 

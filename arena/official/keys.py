@@ -1,10 +1,10 @@
 """Key tables: how an official state dict's names map onto an arena variant's.
 
-Each family's table is data (`arena/official/tables/`): prefix rules from an official module path
+Each family's table is data (its family module, `arena/families/<family>.py`): prefix rules from an official module path
 to an arena one (regular expressions, the rest of the key kept as it is), and the official tensors
 that compute nothing, each with its reason, skipped by name and reported. Which table a variant
 uses is a column of the one table of variants, `arena.networks.VARIANTS` (`key_table`), and
-`arena.official.tables.table(variant)` looks it up.
+`arena.official.tables.key_table(variant)` looks it up.
 """
 from __future__ import annotations
 
@@ -26,6 +26,11 @@ class KeyTable:
     code: str  # the official model class, for reports and errors
     rules: tuple[tuple[str, str], ...]  # (official prefix regex, arena prefix template), first match wins
     skips: tuple[tuple[str, str], ...]  # (official key regex, why it holds nothing arena builds)
+    # (official key regex, why): official modules whose place in the state dict differs from arena's
+    # module order (the order principle, README); read in the official code, checked by the tests
+    reordered: tuple[tuple[str, str], ...] = ()
+    # (arena key regex, why): arena tensors the official state dict does not hold (left as built on load)
+    arena_only: tuple[tuple[str, str], ...] = ()
 
 
 def parts(official: str, arena: str, pairs: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:

@@ -20,7 +20,7 @@ from typing import Any
 
 from arena import atomic
 from arena.official.keys import OfficialCheckpointError, map_keys
-from arena.official.tables import table
+from arena.official.tables import key_table
 
 SHOWN = 4  # how many keys an error names before "..."
 
@@ -104,7 +104,7 @@ def load_official(net, source) -> dict[str, Any]:
     releases): they stay as built, listed under `left_as_built`.
     """
     net = _net(net)
-    tab = table(net.name)
+    tab = key_table(net.name)
     official, unwrapped, label = _read(source)
     keys = map_keys(tab, official)
     ours = net.state_dict()

@@ -30,7 +30,7 @@ def run_demo(out: str | Path = "arena-demo", *, threads: int | None = None,
     from arena.studies.ablate import summarise
     from arena.studies.engines.local import LocalEngine
     from arena.studies.driver import run_study
-    from arena.studies.spec import from_dict
+    from arena.studies.schema import from_dict
 
     began = time.perf_counter()
     out = Path(out)

@@ -19,6 +19,7 @@ from typing import Any
 
 from arena.errors import ArenaError
 from arena.stats import compare, holm_verdicts, log_ratio
+from arena.store import latest_records
 
 MIOU_DELTA = 1.0  # points: the default equivalence margin of an mIoU difference
 LATENCY_DELTA = 0.03  # 3 %: the default equivalence margin of a latency ratio
@@ -29,7 +30,7 @@ def ablation_study(swaps: list[str], nets: list[str] | None = None, *, seeds: in
                    data: str = "synthetic", skip_train: bool = False, skip_bench: bool = False,
                    bench_iters: int | None = None):
     """The ablation as a Study (the same machinery as `arena run`: resumable, skips finished rows)."""
-    from arena.studies.spec import from_dict
+    from arena.studies.schema import from_dict
 
     if not swaps:
         raise ArenaError("name a swap: arena ablate --swap upsampler=gai")
@@ -116,9 +117,8 @@ def summarise(study, plan, out, *, delta: float = MIOU_DELTA, latency_delta: flo
             raise ArenaError(f"{option} must be positive (the equivalence margin), got {value:g}")
     store = out if isinstance(out, Store) else Store(out)
     keys = {k for job in plan.jobs for k in job.keys()}
-    rows = sorted((r for r in store.records(quiet=True) if r.get("job_key") in keys), key=lambda r: r.get("time", ""))
     by: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for r in rows:
+    for r in (r for r in store.records(quiet=True) if r.get("job_key") in keys):
         by.setdefault((r["kind"], r["spec"]), []).append(r)
     res = study.resolutions[0]
     entries = []
@@ -164,8 +164,8 @@ def _latency(entry, by, base, spec, res, latency_delta, allow_mixed) -> None:
 
 
 def _accuracy(entry, by, base, spec, delta, allow_mixed) -> None:
-    train_b = {r["seed"]: r for r in by.get(("train", base), [])}  # time order: the latest seed row wins
-    train_s = {r["seed"]: r for r in by.get(("train", spec), [])}
+    train_b = {r["seed"]: r for r in latest_records(by.get(("train", base), []), key=lambda r: r["seed"])}
+    train_s = {r["seed"]: r for r in latest_records(by.get(("train", spec), []), key=lambda r: r["seed"])}
     seeds = sorted(set(train_b) & set(train_s))
     if not seeds:
         return
@@ -200,11 +200,7 @@ def _versions(a, b, allow_mixed: bool) -> str | None:
 
 
 def _one(by: dict, kind: str, spec: str, res, peers: list[str] | None = None) -> dict[str, Any] | None:
-    """The latest row of `spec` at `res`; for bench rows, one timed in the same run as `peers`."""
-    for r in reversed(by.get((kind, spec), [])):
-        if list(r["protocol"].get("res", [])) != list(res):
-            continue
-        if peers is not None and not set(peers) <= set(r["protocol"].get("timed_with", [])):
-            continue
-        return r
-    return None
+    """The latest row of `spec` at `res` (`arena.store`'s rule); for bench rows, one timed in the same run as `peers`."""
+    fitting = [r for r in by.get((kind, spec), []) if list(r["protocol"].get("res", [])) == list(res)
+               and (peers is None or set(peers) <= set(r["protocol"].get("timed_with", [])))]
+    return latest_records(fitting, key=lambda r: "the one question")[0] if fitting else None

@@ -31,9 +31,10 @@ CACHE_VERSION = 3
 
 
 def cache_path() -> Path:
-    from arena.measure.peaks_cache import cache_path as peaks
+    """``estimates.json`` in arena's cache folder (`arena.cache.cache_dir`), beside the peaks cache."""
+    from arena.cache import cache_dir
 
-    return peaks().with_name("estimates.json")
+    return cache_dir() / "estimates.json"
 
 
 def _key(spec: str, device: str, threads: int) -> str:

@@ -13,7 +13,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from arena.studies.spec import Study, StudyError
+from arena.studies.schema import Study, StudyError
+from arena.studies.spec_cache import SpecCache
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,6 @@ def expand(study: Study) -> Plan:
 
     A swap that applies to no network at all is an error up front, with each network's reason.
     """
-    from arena.api import resolve
     from arena.dsl.errors import DSLError, NotApplicable
 
     specs: dict[tuple[str, str], str] = {}
@@ -85,7 +85,8 @@ def expand(study: Study) -> Plan:
         reasons = []
         for net in study.networks:
             try:
-                spec = _check_builds(net, swap) if swap else resolve(net).canonical
+                # a swapped network is built (on meta) to know that the swap fits; the base only resolved
+                spec = study.specs.meta(net, (swap,)).canonical if swap else study.specs.resolve(net).canonical
                 specs[(net, swap)] = spec
             except NotApplicable as e:
                 not_applicable.append((net, swap, str(e)))
@@ -119,13 +120,6 @@ def expand(study: Study) -> Plan:
     return Plan(jobs, not_applicable, specs)
 
 
-def _check_builds(net: str, swap: str) -> str:
-    """The canonical spec of `net` with `swap`, built on meta tensors; NotApplicable when it cannot fit."""
-    from arena.api import build
-
-    return build(net, [swap], device="meta").canonical
-
-
 def device_of(job: Job) -> str:
     """Where a job runs: its bench or train device (profile jobs count on meta tensors: cpu)."""
     options = job.bench if job.kind == "bench" else job.train if job.kind == "train" else {}
@@ -145,17 +139,17 @@ def train_setup(job: Job):
     return schedule, crop, job.train.get("batch") or schedule.batch
 
 
-def preflight(jobs: list[Job]) -> list[tuple[str, str]]:
+def preflight(jobs: list[Job], specs: SpecCache | None = None) -> list[tuple[str, str]]:
     """(job label, reason) for every job that cannot run as planned, found before any runs: the
     device is missing, the network cannot run at the job's size, its classes differ from the
-    dataset's, the dataset folder is not there. Each distinct question is asked once."""
+    dataset's, the dataset folder is not there. Each distinct question is asked once, of the study's
+    meta-built networks (`specs`: the Study's cache; a fresh one when none is given)."""
     import torch
 
-    from arena.api import build
     from arena.errors import ArenaError
-    from arena.measure.profile import check_resolution
 
     problems, seen = [], {}
+    specs = specs if specs is not None else SpecCache()
 
     def once(key, check):
         if key not in seen:
@@ -174,14 +168,14 @@ def preflight(jobs: list[Job]) -> list[tuple[str, str]]:
         for spec in job.specs:
             if reason:
                 break
-            net = build(spec, device="meta")
+            net = specs.meta(spec)
             size = job.res
             if job.kind == "train":
                 _, size, _ = train_setup(job)
                 data = job.train.get("data", "synthetic")
                 reason = once(("data", data, net.classes), lambda: _check_data(data, net.classes, spec))
             if size and not reason:
-                reason = once(("size", spec, tuple(size)), lambda: check_resolution(net, *size))
+                reason = once(("size", spec, tuple(size)), lambda: net.check_resolution(*size))
         if reason:
             problems.append((job.label, reason))
     return problems

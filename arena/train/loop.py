@@ -209,9 +209,7 @@ def _train(cfg: TrainConfig, on_log, d: Dist, record: Record) -> Run:
     if net.classes != classes:
         raise ArenaError(f"{net.canonical} predicts {net.classes} classes but {data_desc['name']} has {classes}: "
                          f"train {net.resolved.base}[classes={classes}]")
-    from arena.measure.profile import check_resolution
-
-    check_resolution(net, *sched.crop)
+    net.check_resolution(*sched.crop)
 
     # -- weights: a user's backbone, then the device ------------------------------------------------
     pretrained = None

@@ -94,7 +94,7 @@ def test_ctrl_c_keeps_finished_jobs_and_says_how_to_resume(tmp_path, monkeypatch
     def interrupted(job, *a):
         raise KeyboardInterrupt
 
-    monkeypatch.setitem(__import__("arena.studies.driver", fromlist=["EXECUTORS"]).EXECUTORS, "train", interrupted)
+    monkeypatch.setitem(__import__("arena.studies.executors", fromlist=["EXECUTORS"]).EXECUTORS, "train", interrupted)
     r = run_cli("ablate", *SMALL, "--seeds", "3", "--skip-bench", "--out", tmp_path / "o")
     assert r.exit_code == 2
     last = r.output.strip().splitlines()[-1]

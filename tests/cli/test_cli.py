@@ -4,6 +4,7 @@ import sys
 
 import pytest
 
+from arena.networks import VARIANTS
 from tests.helpers import run_cli
 
 
@@ -19,7 +20,7 @@ def test_show_fast_scnn_prints_graph_and_totals():
     r = run_cli("show", "fast_scnn")
     assert r.exit_code == 0, r.output
     assert "downsampler.ltd" in r.output and "fusion.ffm" in r.output
-    assert "inference 1,137,795" in r.output and "total 1,194,473" in r.output
+    assert f"inference {VARIANTS['fast_scnn'].params:,}" in r.output and "total 1,194,473" in r.output
 
 
 def test_show_with_swap_reports_it():
@@ -50,7 +51,7 @@ def test_list_nets_shows_every_variant():
     assert r.exit_code == 0
     for name in arena.list_nets():
         assert name in r.output
-    assert "1,137,795" in r.output
+    assert f"{VARIANTS['fast_scnn'].params:,}" in r.output
 
 
 @pytest.mark.parametrize("args, message", [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -230,3 +231,58 @@ def test_export_bad_inputs_write_nothing(tmp_path):
     line = one_line_error(run_cli("export", "fast_scnn[downsampler=space_to_depth(pad=False)]", "--onnx",
                                   tmp_path / "x.onnx", "--res", "100x100"))
     assert "multiples of 8 on both sides" in line and not (tmp_path / "x.onnx").exists()
+
+
+def test_swap_applies_to_bench_and_export(tmp_path):
+    """`--swap` means the same in bench and export as in profile and train: the swapped network's row."""
+    r = run_cli("bench", "fast_scnn", "--swap", "upsampler=nearest", "--res", "64x128", "--iters", "2",
+                "--threads", "1", "--no-save", "--json")
+    assert r.exit_code == 0, r.output
+    (row,) = [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")]
+    assert row["spec"] == "fast_scnn[upsampler=nearest]" and row["swaps"] == {"upsampler": "nearest"}
+    line = one_line_error(run_cli("bench", "fast_scnn", "--swap", "upsampler=no_such_block", "--no-save"))
+    assert "no_such_block" in line
+
+
+@pytest.mark.slow
+def test_export_with_a_swap(tmp_path):
+    pytest.importorskip("onnxruntime")
+    path = tmp_path / "fs.onnx"
+    r = run_cli("export", "fast_scnn", "--swap", "upsampler=nearest", "--onnx", path, "--res", "64x128", "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["spec"] == "fast_scnn[upsampler=nearest]"
+
+
+def test_the_onnx_case_leaves_no_folder_behind(monkeypatch, tmp_path):
+    """The bench's temporary .onnx lives only until its session is open, also when opening fails."""
+    pytest.importorskip("onnxruntime")
+    import tempfile
+
+    import arena
+    from arena.measure import prepare
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # mkdtemp's default folder
+    case = Case("fast_scnn", (64, 128), Protocol(threads=1, iters=2, backend="onnxruntime"))
+    model, x = arena.build("fast_scnn").eval(), torch.zeros(1, 3, 64, 128)
+    opened = []
+
+    class Session:  # stands for OrtModel: the file must be there while the session is made
+        protocol = {"intra_op_threads": 1}
+
+        def __init__(self, path, **_options):
+            opened.append(Path(path).is_file())
+
+        def __call__(self, x):
+            return x
+
+    monkeypatch.setattr("arena.measure.onnx_backend.OrtModel", Session)
+    prepare._onnx_runner(model, x, case)
+    assert opened == [True] and list(tmp_path.iterdir()) == []
+
+    def refused(*_args, **_kwargs):
+        raise RuntimeError("the session could not be made")
+
+    monkeypatch.setattr("arena.measure.onnx_backend.OrtModel", refused)
+    with pytest.raises(RuntimeError, match="could not be made"):
+        prepare._onnx_runner(model, x, case)
+    assert list(tmp_path.iterdir()) == []

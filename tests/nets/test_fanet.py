@@ -1,8 +1,8 @@
 """FANet (arXiv:2007.03815), its ResNet backbone/stem and the fast / self attention blocks.
 
 Golden numbers come from specs/fanet.md (measured on the official code), never from our output:
-- §7.3: official Train FANet-18 has 13,970,176 params (13,820,032 without the two aux heads);
-  Testing FANet-34 has 23,928,192. The official model also builds two layers it never calls,
+- §7.3: official Train FANet-18 has 13,970,176 params (the family module's figure, without the two aux heads);
+  Testing FANet-34 has its family module's figure. The official model also builds two layers it never calls,
   S2 `smooth` (3x3 128->128 + BN = 147,712) and S1 `up` (1x1 64->32 + BN = 2,112); we do not
   build them (§8 A5), so every count here is the official one minus 149,824.
 - §7.3: fvcore MACs at 512x1024: FANet-18 11,865,419,264 (with the final resize); FANet-34
@@ -18,9 +18,11 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 import arena
+from arena.networks import VARIANTS
 from blocks.registry import BlockError, FeatureSpec, get
 from tests.helpers import fvcore_total, rel
 
+TRAIN_FANET18 = 13_970_176  # official Train FANet-18 with its two aux heads, §7.3
 UNUSED_OFFICIAL = 147_712 + 2_112  # S2 smooth + S1 up: built but never called by the official code
 
 
@@ -28,8 +30,8 @@ UNUSED_OFFICIAL = 147_712 + 2_112  # S2 smooth + S1 up: built but never called b
 # -- parameters ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("net, official_inference, official_aux", [
-    ("fanet18", 13_820_032, 13_970_176 - 13_820_032),
-    ("fanet34", 23_928_192, 13_970_176 - 13_820_032),  # same decoder and aux heads as FANet-18
+    ("fanet18", VARIANTS["fanet18"].params, TRAIN_FANET18 - VARIANTS["fanet18"].params),
+    ("fanet34", VARIANTS["fanet34"].params, TRAIN_FANET18 - VARIANTS["fanet18"].params),  # FANet-18's aux heads
 ])
 def test_param_counts(net, official_inference, official_aux):
     counts = arena.build(net).param_counts()

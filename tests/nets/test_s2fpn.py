@@ -1,7 +1,7 @@
 """S²-FPN v1 (arXiv:2206.07298): the network file and its blocks (CFGB, FAB, APF, SSAM, CRB, GFU, heads).
 
 Golden numbers come from specs/s2fpn.md (measured on the official v1 code), never from our output:
-- §7.3 parameters: inference (used minus aux heads) 17,095,140 / 27,203,300 / 27,203,300 and used
+- §7.3 parameters: inference (used minus aux heads) as arena/families/s2fpn.py records them, and used
   in training 17,888,580 / 27,996,740 / 27,996,740 (K = 19); R18 with K = 11: 17,094,884.
   We build none of the official unused modules, so these are exact.
 - §7.3 compute at 512x1024, K = 19: fvcore 27.97 / 47.32 / 185.40 GMAC; of which conv
@@ -20,6 +20,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 import arena
+from arena.networks import VARIANTS
 from blocks.registry import BlockError, BlockRef, FeatureSpec, Role, get
 from tests.helpers import fvcore_total, rel
 
@@ -30,9 +31,9 @@ NETS = ["s2fpn18", "s2fpn34", "s2fpn34m"]
 # -- parameters ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("net, inference, training", [
-    ("s2fpn18", 17_095_140, 17_888_580),
-    ("s2fpn34", 27_203_300, 27_996_740),
-    ("s2fpn34m", 27_203_300, 27_996_740),
+    ("s2fpn18", VARIANTS["s2fpn18"].params, 17_888_580),
+    ("s2fpn34", VARIANTS["s2fpn34"].params, 27_996_740),
+    ("s2fpn34m", VARIANTS["s2fpn34"].params, 27_996_740),
 ])
 def test_param_counts(net, inference, training):
     counts = arena.build(net).param_counts()
@@ -110,7 +111,7 @@ def test_swaps_reach_s2fpn(swap):
 def test_attention_swap_reaches_apf_arguments():
     """attention=none removes exactly the 4 SSAMs (2C^2+4C+1) and 4 CRBs (C^2/2) of §3.3/§3.4a."""
     removed = sum(2 * c * c + 4 * c + 1 + c * c // 2 for c in (256, 128, 64, 32))
-    assert arena.build("s2fpn18[attention=none]").param_counts()["inference"] == 17_095_140 - removed
+    assert arena.build("s2fpn18[attention=none]").param_counts()["inference"] == VARIANTS["s2fpn18"].params - removed
 
 
 # -- SSAM / CRB ---------------------------------------------------------------------------------

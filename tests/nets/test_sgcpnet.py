@@ -1,7 +1,7 @@
 """SGCPNet (arXiv:2005.11034), its MobileNetV3-Small backbone, stem, max-pool and weighted-sum fusion.
 
 Golden numbers come from specs/sgcpnet.md (measured on the official code), never from our output:
-- §2 / §5.2: 607,826 parameters; split encoder 431,180 (stem 464 + stages 920 / 9,280 / 100,980 /
+- §2 / §5.2: parameters (arena/families/sgcpnet.py); split encoder 431,180 (stem 464 + stages 920 / 9,280 / 100,980 /
   319,536), laterals conv3/4/5 37,528, SGCP module 137,883, classifier 1,235.
 - §5.2 and DESIGN §4: fvcore MACs 3.4392 G at 1024x2048 without the final resize, 3.599 G with
   fvcore's 4 MACs per output element of the bilinear resize (19 x 1024 x 2048 x 4 = 0.159 G);
@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 
 import arena
+from arena.networks import VARIANTS
 from blocks.registry import BlockError, FeatureSpec, get
 from tests.helpers import fvcore_analysis, rel
 
@@ -31,8 +32,8 @@ def net():
 
 def test_param_counts(net):
     counts = net.param_counts()
-    assert counts["inference"] == 607_826
-    assert counts["total"] == 607_826  # no auxiliary head
+    assert counts["inference"] == VARIANTS["sgcpnet"].params
+    assert counts["total"] == VARIANTS["sgcpnet"].params  # no auxiliary head
 
 
 def test_param_split(net):
@@ -136,9 +137,9 @@ def test_matches_official_wiring():
 
 
 def test_camvid_and_swap():
-    assert arena.build("sgcpnet_camvid").param_counts()["inference"] == 607_826 - 8 * 65
+    assert arena.build("sgcpnet_camvid").param_counts()["inference"] == VARIANTS["sgcpnet"].params - 8 * 65
     swapped = arena.build("sgcpnet[upsampler=bilinear]").eval()
-    assert swapped.param_counts()["inference"] == 607_826  # 8 nearest nodes became bilinear
+    assert swapped.param_counts()["inference"] == VARIANTS["sgcpnet"].params  # 8 nearest nodes became bilinear
     with torch.no_grad():
         assert swapped(torch.randn(1, 3, 64, 128)).shape == (1, 19, 64, 128)
 

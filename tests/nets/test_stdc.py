@@ -2,7 +2,7 @@
 
 Golden numbers come from specs/stdc.md (measured on the official code MichaelFan01/STDC-Seg) or
 from hand computation, never from our output:
-- §2.1 / §7.2: inference parameters 8,275,104 (STDC1) / 12,305,568 (STDC2); trunk 5,318,304 /
+- §2.1 / §7.2: inference parameters as arena/families/stdc.py records them; trunk 5,318,304 /
   9,348,768 (stem 928 + 18,560); decoder 2,956,800; training-only heads 297,792 (75,072 x 2 + 147,648);
   cp.arm32 1,196,544, cp.arm16 606,720, conv_head 147,712 each, conv_avg 131,328, ffm 131,584,
   conv_out 595,200.
@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 
 import arena
+from arena.networks import VARIANTS
 from blocks.backbones.stdc import STDCModule
 from blocks.heads.detail import detail_targets, dice_loss
 from blocks.registry import BlockError, FeatureSpec, get
@@ -32,8 +33,8 @@ def stdc1():
 
 # -- parameters ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("variant, inference, trunk", [("stdc1_seg", 8_275_104, 5_318_304),
-                                                       ("stdc2_seg", 12_305_568, 9_348_768)])
+@pytest.mark.parametrize("variant, inference, trunk", [("stdc1_seg", VARIANTS["stdc1_seg"].params, 5_318_304),
+                                                       ("stdc2_seg", VARIANTS["stdc2_seg"].params, 9_348_768)])
 def test_param_counts(variant, inference, trunk):
     net = arena.build(variant)
     counts = net.param_counts()
@@ -244,3 +245,18 @@ def test_official_optimizer_groups():
     heads = [n for n in net.plan if n.role.value == "head" or n.block == "bisenet_ffm"]
     want = {id(p) for n in heads for p in net.nodes[n.name].parameters()} - {id(net.nodes["aux3"].fuse)}
     assert fast == want
+
+
+@pytest.mark.parametrize("variant", ["stdc1_seg", "stdc2_seg"])
+def test_arena_tensors_the_official_state_dict_lacks(variant):
+    """specs/stdc.md §2.0, §2.5: 12 BN step counters (InPlaceABNSync keeps none: 15 decoder BNs less the
+    three unused detail heads) and the detail loss's fuse kernel."""
+    import re
+
+    from arena.official import key_table
+
+    with torch.device("meta"):
+        keys = arena.build(variant).state_dict()
+    extra = [k for k in keys if any(re.fullmatch(p, k) for p, _ in key_table(variant).arena_only)]
+    counters = sum(k.endswith("num_batches_tracked") for k in extra)
+    assert (counters, len(extra) - counters) == (12, 1)

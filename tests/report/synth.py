@@ -6,6 +6,7 @@ from pathlib import Path
 
 import arena
 from arena import results
+from arena.networks import VARIANTS
 from arena.store import Store
 
 GPU = {"python": "3.11", "torch": "2.13.0", "cpu": "Test CPU", "cpus": 16, "device": "cuda:0",
@@ -55,8 +56,8 @@ def study(folder: Path) -> Path:
     fanet18[upsampler=gai] (12 ms, 57.0) likewise.
     """
     nets = {  # spec: (params, gmacs, ms, mIoU per seed)
-        "sgcpnet": (607_826, 0.90, 2.0, (0.49, 0.50, 0.51)),
-        "fast_scnn": (1_137_795, 1.78, 4.0, (0.54, 0.55, 0.56)),
+        "sgcpnet": (VARIANTS["sgcpnet"].params, 0.90, 2.0, (0.49, 0.50, 0.51)),
+        "fast_scnn": (VARIANTS["fast_scnn"].params, 1.78, 4.0, (0.54, 0.55, 0.56)),
         "fast_scnn[upsampler=gai]": (1_200_000, 2.50, 6.0, (0.57, 0.58, 0.59)),
         "fanet18": (13_670_208, 16.70, 8.0, (0.55, 0.56, 0.57)),
         "fanet18[upsampler=gai]": (13_800_000, 18.00, 12.0, (0.56, 0.57, 0.58)),

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from arena.errors import ArenaError
+from arena.networks import VARIANTS
 from arena.report import frames, pareto
 from tests.report import synth
 from tests.helpers import one_line
@@ -114,7 +115,7 @@ def test_mixed_schedules_and_resolutions_refused(tmp_path):
 
 
 def test_no_accuracy_rows_says_which_command(tmp_path):
-    synth.write(tmp_path, [synth.profile("sgcpnet", 607_826, 0.9), synth.bench("sgcpnet", 2.0)])
+    synth.write(tmp_path, [synth.profile("sgcpnet", VARIANTS["sgcpnet"].params, 0.9), synth.bench("sgcpnet", 2.0)])
     with pytest.raises(ArenaError) as e:
         pareto.select(frames.summary(frames.load_rows(tmp_path)), "latency")
     message = one_line(e)
@@ -122,7 +123,7 @@ def test_no_accuracy_rows_says_which_command(tmp_path):
 
 
 def test_no_latency_rows_says_which_command(tmp_path):
-    synth.write(tmp_path, [synth.profile("sgcpnet", 607_826, 0.9), synth.train("sgcpnet", 0.5, 0)])
+    synth.write(tmp_path, [synth.profile("sgcpnet", VARIANTS["sgcpnet"].params, 0.9), synth.train("sgcpnet", 0.5, 0)])
     summary = frames.summary(frames.load_rows(tmp_path))
     with pytest.raises(ArenaError) as e:
         pareto.select(summary, "latency")

@@ -8,6 +8,7 @@ import subprocess
 import pytest
 
 from arena.errors import ArenaError
+from arena.networks import VARIANTS
 from arena.report import frames, table_format, tables
 from tests.report import synth
 from tests.helpers import one_line
@@ -21,7 +22,7 @@ def summary(tmp_path):
 
 @pytest.fixture()
 def small(tmp_path):
-    rows = [synth.profile("fast_scnn", 1_137_795, 1.7767), synth.bench("fast_scnn", 4.0),
+    rows = [synth.profile("fast_scnn", VARIANTS["fast_scnn"].params, 1.7767), synth.bench("fast_scnn", 4.0),
             synth.profile("fast_scnn[upsampler=gai]", 1_192_532, 2.4904), synth.bench("fast_scnn[upsampler=gai]", 8.0)]
     rows += [synth.train("fast_scnn", m, s) for s, m in enumerate((0.54, 0.55, 0.56))]
     rows += [synth.train("fast_scnn[upsampler=gai]", m, s) for s, m in enumerate((0.57, 0.59, 0.58))]
@@ -84,7 +85,7 @@ def test_group_by_swap(summary):
 
 
 def test_column_no_row_has_is_one_line(tmp_path):
-    rows = [synth.profile("sgcpnet", 607_826, 0.9), synth.train("sgcpnet", 0.5, 0)]
+    rows = [synth.profile("sgcpnet", VARIANTS["sgcpnet"].params, 0.9), synth.train("sgcpnet", 0.5, 0)]
     summary = frames.summary(frames.load_rows(synth.write(tmp_path, rows)))
     assert "FPS" not in tables.table(summary).columns  # left out of the default columns
     with pytest.raises(ArenaError) as e:

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from arena.cli import app
 from arena.studies.plan import expand
-from arena.studies.spec import load
+from arena.studies.schema import load
 
 EXPERIMENTS = Path(__file__).resolve().parents[2] / "experiments"
 

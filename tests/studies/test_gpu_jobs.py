@@ -9,7 +9,7 @@ import types
 import pytest
 
 from arena.errors import ArenaError
-from arena.studies.driver import execute
+from arena.studies.executors import execute
 from arena.studies.plan import Job
 from arena.studies.engines.local import LocalEngine
 
@@ -35,7 +35,7 @@ def test_local_engine_runs_gpu_jobs_one_at_a_time_in_process(monkeypatch):
         running.remove(job.label)
         return [{"spec": job.specs[0]}]
 
-    monkeypatch.setattr("arena.studies.driver.execute", fake_execute)
+    monkeypatch.setattr("arena.studies.executors.execute", fake_execute)
     done = []
     LocalEngine(workers=2, threads=1).run([gpu_job("a"), gpu_job("b"), gpu_job("c")],
                                           on_rows=lambda job, rows: done.append(rows[0]["spec"]),

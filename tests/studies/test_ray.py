@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from arena.cli import app
 from arena.studies.driver import run_study
-from arena.studies.spec import load
+from arena.studies.schema import load
 from arena.studies.engines.local import LocalEngine
 
 ray = pytest.importorskip("ray")

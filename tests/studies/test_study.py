@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from arena.cli import app
 from arena.studies.driver import run_study
 from arena.studies.plan import expand
-from arena.studies.spec import from_dict, load
+from arena.studies.schema import from_dict, load
 from arena.studies.engines.local import LocalEngine
 
 EXPERIMENTS = Path(__file__).resolve().parents[2] / "experiments"

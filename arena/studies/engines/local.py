@@ -39,7 +39,7 @@ class LocalEngine:
     def run(self, jobs, on_rows: Callable, on_failure: Callable, on_progress: Callable | None = None,
             on_log: Callable | None = None) -> None:
         """Jobs in order (pooled ones first when workers > 1); `on_log` sees in-process training jobs."""
-        from arena.studies.driver import execute
+        from arena.studies.executors import execute
 
         jobs = [j if j.threads else _with_threads(j, self.threads) for j in jobs]
         pooled = [j for j in jobs if not j.needs_gpu] if self.workers > 1 else []
@@ -63,7 +63,7 @@ class LocalEngine:
         import multiprocessing as mp
         from concurrent.futures.process import BrokenProcessPool
 
-        from arena.studies.driver import execute
+        from arena.studies.executors import execute
 
         done = 0
         with cf.ProcessPoolExecutor(self.workers, mp_context=mp.get_context("spawn"), initializer=_worker_init,

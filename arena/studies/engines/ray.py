@@ -154,7 +154,7 @@ class RayEngine:
         import dataclasses
 
         ray = self.connect()
-        from arena.studies.driver import execute
+        from arena.studies.executors import execute
 
         jobs = [job if job.threads else dataclasses.replace(job, threads=self.threads) for job in jobs]
         check_gpus(jobs, ray.cluster_resources())

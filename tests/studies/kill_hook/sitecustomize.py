@@ -6,12 +6,12 @@ _victim = os.environ.get("ARENA_TEST_KILL_JOB")
 if _victim:
     import multiprocessing
 
-    from arena.studies import driver
+    from arena.studies import executors
 
-    def _kill_when_named(job, _real=driver.execute):
-        as_job = driver.Job(**{**job, "specs": tuple(job["specs"]), "res": tuple(job["res"]) if job.get("res") else None})
+    def _kill_when_named(job, _real=executors.execute):
+        as_job = executors.Job(**{**job, "specs": tuple(job["specs"]), "res": tuple(job["res"]) if job.get("res") else None})
         if as_job.label == _victim and multiprocessing.parent_process() is not None:
             os._exit(1)
         return _real(job)
 
-    driver.execute = _kill_when_named
+    executors.execute = _kill_when_named

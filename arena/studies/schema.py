@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from arena.errors import ArenaError
+from arena.studies.spec_cache import SpecCache
 
 KINDS = ("profile", "bench", "train")
 STUDY_KEYS = {"name": str, "description": str, "networks": (list, str), "swaps": list, "include_base": bool,
@@ -50,6 +51,8 @@ class Study:
     bench: dict[str, Any] = field(default_factory=dict)
     description: str = ""
     source: str = ""
+    # each distinct spec resolved and meta-built once for the whole study (schema, plan, preflight)
+    specs: SpecCache = field(default_factory=SpecCache, compare=False, repr=False)
 
 
 # -- reading a study file -------------------------------------------------------------------------
@@ -118,13 +121,12 @@ def from_dict(data: dict[str, Any], source: str = "<study>", text: str = "") -> 
         from arena.networks import PUBLISHED
 
         nets = list(REPRESENTATIVES if nets == "families" else PUBLISHED)
+    specs = SpecCache()
     for net in nets:
         if not isinstance(net, str):
             raise fail("study", "networks", f"{net!r} is not a network name")
         try:
-            from arena.api import resolve
-
-            resolve(net)
+            specs.resolve(net)
         except ArenaError as e:
             raise fail("study", "networks", str(e)) from None
     swaps = [str(x).strip() for x in s.get("swaps", [])]
@@ -158,7 +160,8 @@ def from_dict(data: dict[str, Any], source: str = "<study>", text: str = "") -> 
         raise fail("train", "iters", f"{iters!r}: an iteration count >= 1, or a list of them (one run per budget)")
     study = Study(name=s.get("name", Path(source).stem), networks=tuple(nets), swaps=tuple(variants),
                   seeds=tuple(seeds), resolutions=resolutions, kinds=kinds, train=train,
-                  bench=dict(data.get("bench", {})), description=s.get("description", ""), source=source)
+                  bench=dict(data.get("bench", {})), description=s.get("description", ""), source=source,
+                  specs=specs)
     return study
 
 

@@ -1,27 +1,27 @@
-"""Every family's key table, by the name `arena.networks.Variant.key_table` gives it.
+"""Every family's key table, gathered from the family modules (arena/families/<family>.py, KEY_TABLES).
 
-A new family adds one module here (a function returning its `KeyTable`) and one line below.
+`arena.networks.Variant.key_table` names the table a variant's official checkpoint uses.
 """
 from __future__ import annotations
 
+import functools
+
 from arena.official.keys import KeyTable, OfficialCheckpointError
-from arena.official.tables import bisenetv2, ddrnet, fanet, gain, pidnet, s2fpn, sgcpnet, stdc
-
-TABLES: dict[str, KeyTable] = {
-    "fanet": fanet.fanet(),
-    "s2fpn": s2fpn.s2fpn(),
-    "sgcpnet": sgcpnet.sgcpnet(),
-    "gain18": gain.gain18(),
-    "gain_df2": gain.gain_df2(),
-    "ddrnet": ddrnet.ddrnet(),
-    "pidnet": pidnet.pidnet(),
-    "stdc1_seg": stdc.stdc1_seg(),
-    "stdc2_seg": stdc.stdc2_seg(),
-    "bisenetv2": bisenetv2.bisenetv2(),
-}
 
 
-def table(variant: str) -> KeyTable:
+@functools.cache
+def key_tables() -> dict[str, KeyTable]:
+    """Key-table name -> its table, over every family module (built once, on first use)."""
+    from arena import families
+
+    out: dict[str, KeyTable] = {}
+    for module in families.modules().values():
+        for name, make in module.KEY_TABLES.items():
+            out[name] = make()
+    return out
+
+
+def key_table(variant: str) -> KeyTable:
     """The key table of a published variant; an error naming the variants that have one otherwise."""
     from arena.networks import FAMILIES, VARIANTS
 
@@ -34,4 +34,4 @@ def table(variant: str) -> KeyTable:
         have = [name for name, var in VARIANTS.items() if var.key_table]
         raise OfficialCheckpointError(f"{variant} is not a published variant with official code "
                                       f"(one of {', '.join(have)})")
-    return TABLES[v.key_table]
+    return key_tables()[v.key_table]
