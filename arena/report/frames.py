@@ -172,14 +172,14 @@ def accuracy(rows):
 
     t = rows[rows["kind"] == "train"] if "kind" in rows else rows.iloc[0:0]
     cols = ["spec", "setting", "dataset", "schedule", "miou", "miou_std", "miou_ci", "n_seeds", "seeds", "per_seed",
-            "eval_resolution"]
+            "eval_resolution", "at_chance"]
     if not len(t):
         return pd.DataFrame(columns=cols)
     out = pd.DataFrame({"spec": t["spec"], "setting": _col(t, "setting.id"), "dataset": _col(t, "dataset"),
                         "schedule": _col(t, "schedule"), "seed": _col(t, "seed"),
                         "miou": pd.to_numeric(_col(t, "metrics.miou"), errors="coerce") * 100,
                         "eval_resolution": _col(t, "protocol.val.resolution").map(_res_text),
-                        "time": _col(t, "time")})
+                        "chance": _chance(t), "time": _col(t, "time")})
     out = latest(out.dropna(subset=["miou"]), ["spec", "setting", "seed"])
     result = []
     for (spec, setting), g in out.groupby(["spec", "setting"], dropna=False, sort=False):
@@ -191,8 +191,19 @@ def accuracy(rows):
         result.append({"spec": spec, "setting": setting, "dataset": g["dataset"].iloc[-1],
                        "schedule": g["schedule"].iloc[-1], "miou": float(values.mean()), "miou_std": sd,
                        "miou_ci": ci, "n_seeds": n, "seeds": tuple(sorted(seeds)),
-                       "per_seed": dict(zip(seeds, values.tolist())), "eval_resolution": g["eval_resolution"].iloc[-1]})
+                       "per_seed": dict(zip(seeds, values.tolist())), "eval_resolution": g["eval_resolution"].iloc[-1],
+                       "at_chance": bool(g["chance"].all())})
     return pd.DataFrame(result, columns=cols)
+
+
+def _chance(t) -> list[bool]:
+    """Per train row: at chance level (`arena.stats.at_chance`: per-class IoU, else mIoU vs classes)."""
+    from arena.stats import at_chance
+
+    per_class = [c for c in t.columns if c.startswith("metrics.iou.")]
+    records = t[per_class + [c for c in ("metrics.miou", "protocol.data.classes") if c in t]].to_dict("records")
+    return [at_chance({c: r[c] for c in per_class if r[c] == r[c]} or None, r.get("metrics.miou"),
+                      r.get("protocol.data.classes")) for r in records]
 
 
 def setting_fields(rows) -> dict[str, dict]:
@@ -250,13 +261,25 @@ def summary(rows):
     order = ["spec", "base", "base_spec", "swaps", "hybrid", "overrides_key", "device", "device_kind", "precision",
              "mode", "resolution", "params", "gmacs", "latency_ms", "latency_p10", "latency_p90", "fps", "n_bench",
              "dataset", "schedule", "setting", "miou", "miou_std", "miou_ci", "n_seeds", "seeds", "per_seed",
-             "eval_resolution"]
+             "eval_resolution", "at_chance"]
     for column in order:
         if column not in joined:
             joined[column] = None
     result = joined[order].reset_index(drop=True)
     result.attrs["setting_fields"] = setting_fields(rows)
+    result.attrs["skipped"] = skipped(rows)
     return result
+
+
+def skipped(rows) -> list[str]:
+    """The train rows left out of every mean for want of a finite mIoU (NaN from an imported row):
+    `spec seed N`, for the one warning line the commands print."""
+    import numpy as np
+    import pandas as pd
+
+    t = rows[rows["kind"] == "train"] if "kind" in rows else rows.iloc[0:0]
+    miou = pd.to_numeric(_col(t, "metrics.miou"), errors="coerce").to_numpy(dtype=float)
+    return [f"{sp} seed {sd}" for sp, sd, ok in zip(t["spec"], _col(t, "seed"), np.isfinite(miou)) if not ok]
 
 
 def groups(df, keys=SETTING):
