@@ -116,3 +116,27 @@ def test_delta_must_be_positive():
     for bad in (0.0, -1.0):
         with pytest.raises(ArenaError, match="--delta must be positive"):
             compare([1.0, 2.0, 3.0], [1.0, 2.0, 3.5], delta=bad)
+
+
+def test_nan_inputs_are_refused_in_one_line_never_a_p_value():
+    """Today: an AttributeError from deep inside statistics (or a p-value made from NaN)."""
+    with pytest.raises(ArenaError) as e:
+        compare([0.5, float("nan"), 0.52], [0.55, 0.56, 0.54], delta=1.0)
+    assert "\n" not in str(e.value) and "pair(s) 1" in str(e.value) and "NaN" in str(e.value)
+
+
+def test_holm_leaves_an_undefined_p_out_of_the_family():
+    """Today min(1, 3 * NaN) poisoned the running maximum: every other p became 1. By hand: m = 2,
+    0.01 x 2 = 0.02, 0.02 x 1 = 0.02 -> 0.02, 0.02; the NaN stays NaN."""
+    adjusted = holm([float("nan"), 0.01, 0.02])
+    assert math.isnan(adjusted[0]) and adjusted[1:] == pytest.approx([0.02, 0.02])
+
+
+def test_seeds_needed_is_at_least_three_and_large_values_are_numbers():
+    """Today: 2 for a tiny spread (a count the verdict rule never judges) and None beyond 10,000."""
+    assert seeds_needed(0.01, 1.0) == 3
+    # sd 100, delta 1: normal approximation (2.8016 x 100)^2 = 78,490; the t-test needs a pair or two more
+    n = seeds_needed(100.0, 1.0)
+    assert isinstance(n, int) and 78_480 <= n <= 78_500
+    assert power(1.0, 100.0, n) >= 0.8 > power(1.0, 100.0, n - 1)
+    assert seeds_needed(0.0, 1.0) is None  # no spread: nothing to extrapolate from

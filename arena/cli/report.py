@@ -101,8 +101,8 @@ def demo(
     from arena.report.demo import run_demo
 
     with user_errors():
-        with render.progress("demo") as step:
-            outcome = run_demo(out, threads=threads, on_progress=lambda done, total, label: step(label, advance=0))
+        with render.job_progress("demo") as step:
+            outcome = run_demo(out, threads=threads, on_progress=step)
     console = render.console()
     for part in render.demo_report(outcome):
         console.print(part)
