@@ -43,6 +43,7 @@ def pareto(
         result = draw(*folders, x=x, y=y, device=device, res=res, dataset=dataset, schedule=schedule,
                       precision=precision, mode=mode, setting=setting, allow_mixed=allow_mixed, out=out, log_x=log_x,
                       published=published)
+    _warn_skipped(result.points.attrs.get("skipped"))
     if json_out:
         render.print_json(result.front.to_dict(orient="records"))
         return
@@ -83,12 +84,19 @@ def table(
             from arena import atomic
 
             atomic.write_text(latex, table_format.to_latex(df))
+    _warn_skipped(df.attrs.get("skipped"))
     if markdown:
         typer.echo(table_format.to_markdown(df))
     else:
         render.console().print(render.report_table(df))
     if latex:
         typer.echo(f"wrote {latex}", err=True)
+
+
+def _warn_skipped(skipped) -> None:
+    if skipped:
+        typer.echo(f"warning: left out {len(skipped)} train row(s) without a finite mIoU: {', '.join(skipped)}",
+                   err=True)
 
 
 @app.command()

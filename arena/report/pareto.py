@@ -93,6 +93,7 @@ def select(summary, x: str = "latency", y: str = "miou", *, device=None, res=Non
                        + ([named[s]] if s is not None and s == s and s in named else []))
               for r, s in zip(df[shown].to_dict("records"), df["setting"])]
     df["group"] = labels
+    df.attrs["skipped"] = summary.attrs.get("skipped", [])
     df.attrs["schedule_text"] = (settings.describe(summary.attrs.get("setting_fields", {}).get(next(iter(named))))
                                  if len(named) == 1 else "")
     df["group_id"] = df["group"].map({g: i for i, g in enumerate(dict.fromkeys(labels))})
