@@ -90,10 +90,10 @@ def check_modes(protocols: list[Protocol]) -> None:
 
 def expand(specs: list[str], resolutions: list[tuple[int, int]], protocols: list[Protocol]) -> list[Case]:
     """The cases: specs x resolutions x modes (the mode varying fastest), grouped by network and
-    resolution when several modes are compared."""
+    resolution (a latency ratio is between modes of one network)."""
     fields = varied_fields(protocols)
     several = len(protocols) > 1
-    return [Case(spec, res, p, group=f"{spec} @ {res[0]}x{res[1]}" if several else "",
+    return [Case(spec, res, p, group=f"{spec} @ {res[0]}x{res[1]}",
                  mode=mode_label(p, fields) if several else "")
             for spec in specs for res in resolutions for p in protocols]
 

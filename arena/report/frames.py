@@ -99,6 +99,8 @@ def _mode(row) -> str:
             tags.append(tag)
     if row.get("protocol.include_resize") is False:
         tags.append("no-resize")
+    if row.get("protocol.by_node") is True:
+        tags.append("by-node")
     batch = row.get("protocol.batch")
     if isinstance(batch, (int, float)) and not isinstance(batch, bool) and batch == batch and int(batch) != 1:
         tags.append(f"batch={int(batch)}")
