@@ -50,7 +50,7 @@ def pareto(
     console = render.console()
     console.print(render.front_table(result, x, y))
     for path in result.paths:
-        console.print(f"wrote {path}")
+        console.print(f"wrote {path}", markup=False)
 
 
 @app.command()

@@ -82,16 +82,16 @@ def select(summary, x: str = "latency", y: str = "miou", *, device=None, res=Non
                          f"networks ({ax.hint}) or train the measured ones ({ay.hint})")
     keys = tuple(k for k in ax.keys + TRAINING)
     df = df.drop_duplicates(["spec", *keys], keep="last").copy()
-    mixed = frames.mixed_keys(df, keys)
-    if mixed and not allow_mixed:
-        options = ", ".join(frames.OPTION[k] for k in mixed)
-        raise ArenaError(f"the rows hold {len(frames.groups(df, keys))} settings that cannot share one axis "
-                         f"({frames.describe_groups(df, keys)}): select one with {options}, or pass --allow-mixed")
     shown = [k for k in keys if k in df and k != "setting"]
     named = settings.labels(summary.attrs.get("setting_fields", {}), df["setting"].dropna())
     labels = [" ".join([f"{k}={r[k]}" for k in shown if r[k] is not None and r[k] == r[k]]
                        + ([named[s]] if s is not None and s == s and s in named else []))
               for r, s in zip(df[shown].to_dict("records"), df["setting"])]
+    mixed = frames.mixed_keys(df, keys)
+    if mixed and not allow_mixed:
+        options = ", ".join(frames.OPTION[k] for k in mixed)
+        raise ArenaError(f"the rows hold {len(set(labels))} settings that cannot share one axis "
+                         f"({'; '.join(dict.fromkeys(labels))}): select one with {options}, or pass --allow-mixed")
     df["group"] = labels
     df.attrs["skipped"] = summary.attrs.get("skipped", [])
     df.attrs["schedule_text"] = (settings.describe(summary.attrs.get("setting_fields", {}).get(next(iter(named))))

@@ -99,7 +99,8 @@ def _select(summary, *, device, res, dataset, schedule, precision, mode, setting
     if setting is not None:
         hit = df["setting"].fillna("").astype(str).str.startswith(str(setting)) & df["setting"].notna()
         if not hit.any():
-            present = sorted({str(v) for v in df["setting"].dropna()}) or ["none (no train rows)"]
+            named = settings.labels(summary.attrs.get("setting_fields", {}), df["setting"].dropna())
+            present = sorted(named.values()) or ["none (no train rows)"]
             raise ArenaError(f"no rows for --setting {setting}: the results hold settings {', '.join(present)}")
         df = df[hit | df["miou"].isna()]
     measured = df[[c for c in ("params", "gmacs", "latency_ms", "fps", "miou") if c in df]].notna().any(axis=1)
