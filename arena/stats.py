@@ -3,7 +3,9 @@ study reports (Holm across its comparisons, TOST equivalence within ±δ, the po
 
 Why paired: a base network and its swap trained at one seed share their initialisation (where the
 shapes allow) and their data order, so the per-seed difference removes the seed-to-seed variance
-both share. An interval that contains zero is "inconclusive", never reported as a gain.
+both share. An interval that contains zero is "inconclusive", never reported as a gain. Two edges
+are outcomes of their own, never tested: "degenerate" (every pair gave the same difference: no
+spread) and "both at chance" (`at_chance`). NaN inputs are refused, never turned into p-values.
 """
 from __future__ import annotations
 
@@ -111,8 +113,9 @@ def holm_verdicts(comparisons: list[dict[str, Any]]) -> int:
     spread, CHANCE when the comparison is marked `chance` (both sides at chance level): none of these
     three is tested or counted. Returns the number of comparisons adjusted over."""
     judged = [c for c in comparisons if c["n"] >= VERDICT_MIN_PAIRS and not c.get("degenerate") and not c.get("chance")]
+    tested = {id(c) for c in judged}
     for c in comparisons:
-        if c not in judged:
+        if id(c) not in tested:
             verdict = (CHANCE if c.get("chance") else DEGENERATE if c.get("degenerate") else "descriptive")
             c.update(p_holm=None, p_equivalence_holm=None, verdict=verdict)
     for c, p, q in zip(judged, holm([c["p"] for c in judged]), holm([c["p_equivalence"] for c in judged])):

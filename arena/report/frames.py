@@ -25,6 +25,7 @@ import os
 from pathlib import Path
 
 from arena.errors import ArenaError
+from arena.report import train_rows
 from arena.store import latest
 
 SETTING = ("device", "precision", "mode", "resolution", "dataset", "schedule")  # what separates groups
@@ -181,7 +182,7 @@ def accuracy(rows):
                         "schedule": _col(t, "schedule"), "seed": _col(t, "seed"),
                         "miou": pd.to_numeric(_col(t, "metrics.miou"), errors="coerce") * 100,
                         "eval_resolution": _col(t, "protocol.val.resolution").map(_res_text),
-                        "chance": _chance(t), "time": _col(t, "time")})
+                        "chance": train_rows.at_chance(t), "time": _col(t, "time")})
     out = latest(out.dropna(subset=["miou"]), ["spec", "setting", "seed"])
     result = []
     for (spec, setting), g in out.groupby(["spec", "setting"], dropna=False, sort=False):
@@ -196,16 +197,6 @@ def accuracy(rows):
                        "per_seed": dict(zip(seeds, values.tolist())), "eval_resolution": g["eval_resolution"].iloc[-1],
                        "at_chance": bool(g["chance"].all())})
     return pd.DataFrame(result, columns=cols)
-
-
-def _chance(t) -> list[bool]:
-    """Per train row: at chance level (`arena.stats.at_chance`: per-class IoU, else mIoU vs classes)."""
-    from arena.stats import at_chance
-
-    per_class = [c for c in t.columns if c.startswith("metrics.iou.")]
-    records = t[per_class + [c for c in ("metrics.miou", "protocol.data.classes") if c in t]].to_dict("records")
-    return [at_chance({c: r[c] for c in per_class if r[c] == r[c]} or None, r.get("metrics.miou"),
-                      r.get("protocol.data.classes")) for r in records]
 
 
 def setting_fields(rows) -> dict[str, dict]:
@@ -269,19 +260,8 @@ def summary(rows):
             joined[column] = None
     result = joined[order].reset_index(drop=True)
     result.attrs["setting_fields"] = setting_fields(rows)
-    result.attrs["skipped"] = skipped(rows)
+    result.attrs["skipped"] = train_rows.skipped(rows)
     return result
-
-
-def skipped(rows) -> list[str]:
-    """The train rows left out of every mean for want of a finite mIoU (NaN from an imported row):
-    `spec seed N`, for the one warning line the commands print."""
-    import numpy as np
-    import pandas as pd
-
-    t = rows[rows["kind"] == "train"] if "kind" in rows else rows.iloc[0:0]
-    miou = pd.to_numeric(_col(t, "metrics.miou"), errors="coerce").to_numpy(dtype=float)
-    return [f"{sp} seed {sd}" for sp, sd, ok in zip(t["spec"], _col(t, "seed"), np.isfinite(miou)) if not ok]
 
 
 def groups(df, keys=SETTING):
