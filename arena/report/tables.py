@@ -50,7 +50,7 @@ def table(summary, *, published: bool = False, group_by: str = "network", column
     `setting` (an id, or its first characters) keeps one. Each hybrid's Δ mIoU against its base is
     seed-paired within one setting (`arena.stats.compare_seeds`, the ablation's rule), with its 95 %
     interval and verdict; the best mIoU of each setting is bold only when separated from its
-    runner-up by the same rule, in the same Holm family (`_miou_bold`). `columns` that no row has, or
+    runner-up by the same rule, in the same Holm family (`_comparisons`). `columns` that no row has, or
     that do not exist, are one ArenaError line. `df.attrs` carries the setting (device, precision,
     mode, dataset, schedule, group_by) and the comparisons' count for the footnotes.
     """
