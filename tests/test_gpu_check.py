@@ -104,7 +104,11 @@ def test_rows_record_the_commit_a_copied_tree_came_from(tmp_path, monkeypatch):
 
     monkeypatch.setenv("ARENA_GIT_COMMIT", "0123456789abcdef0123456789abcdef01234567")
     monkeypatch.setattr(env.subprocess, "run", lambda *a, **k: (_ for _ in ()).throw(OSError("no git")))
-    assert env.git_commit() == "0123456789abcdef0123456789abcdef01234567"
+    env.git_commit.cache_clear()  # a cached answer from this checkout's git
+    try:
+        assert env.git_commit() == "0123456789abcdef0123456789abcdef01234567"
+    finally:
+        env.git_commit.cache_clear()
 
 
 def test_train_twins_is_ok_by_the_tests_rule():
