@@ -16,13 +16,16 @@ from arena.telemetry import GPU_FIELDS, cpu_mhz, cpu_temperature, gpu_telemetry
 
 @functools.lru_cache(maxsize=1)
 def git_commit() -> str | None:
-    """The commit of the arena checkout, or None outside a git checkout (read-only git call)."""
+    """The commit of the arena checkout (read-only git call); outside a git checkout (a tree copied to a
+    GPU machine) the ARENA_GIT_COMMIT environment variable, which benchmarks/gpu_check.sh sets from
+    the commit recorded before the copy; else None."""
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
                              cwd=Path(__file__).resolve().parent)
+        found = out.stdout.strip() if out.returncode == 0 else ""
     except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
+        found = ""
+    return found or os.environ.get("ARENA_GIT_COMMIT", "").strip() or None
 
 
 def cpu_model() -> str:

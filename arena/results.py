@@ -69,6 +69,8 @@ def setting(row: dict[str, Any]) -> dict[str, Any]:
     elif row.get("kind") == "bench":
         fields = {k: p.get(k) for k in BENCH_SETTING}
         fields["device_name"] = (row.get("environment") or {}).get("device_name")
+        if p.get("by_node"):  # timed beside its nodes, in another process: never averaged with plain rows
+            fields["by_node"] = True
     else:
         fields = {"res": p.get("res")}
     text = json.dumps(fields, sort_keys=True, default=str)

@@ -3,7 +3,9 @@ study reports (Holm across its comparisons, TOST equivalence within ±δ, the po
 
 Why paired: a base network and its swap trained at one seed share their initialisation (where the
 shapes allow) and their data order, so the per-seed difference removes the seed-to-seed variance
-both share. An interval that contains zero is "inconclusive", never reported as a gain.
+both share. An interval that contains zero is "inconclusive", never reported as a gain. Two edges
+are outcomes of their own, never tested: "degenerate" (every pair gave the same difference: no
+spread) and "both at chance" (`at_chance`). NaN inputs are refused, never turned into p-values.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ def paired_interval(base: list[float], variant: list[float], confidence: float =
     if len(base) != len(variant):
         raise ValueError(f"paired samples differ in length: {len(base)} and {len(variant)}")
     n = len(base)
+    _finite(base, variant)
     if n < 2:
         raise ArenaError(f"a paired interval needs at least 2 seeds (df = n - 1 = {n - 1}), better 3: with one "
                          "pair there is no spread to estimate; pass --seeds 3")
@@ -34,7 +37,9 @@ def paired_interval(base: list[float], variant: list[float], confidence: float =
     low, high = mean - t * se, mean + t * se
     if sd == 0:
         low = high = mean
-    verdict = "inconclusive" if low <= 0 <= high else ("higher" if low > 0 else "lower")
+        verdict = DEGENERATE  # no spread: nothing to test (every pair gave the same difference)
+    else:
+        verdict = "inconclusive" if low <= 0 <= high else ("higher" if low > 0 else "lower")
     return {"n": n, "mean": mean, "sd": sd, "se": se, "t": t, "confidence": confidence, "low": low,
             "high": high, "deltas": deltas, "verdict": verdict}
 
@@ -43,6 +48,21 @@ def paired_interval(base: list[float], variant: list[float], confidence: float =
 ALPHA = 0.05  # every verdict's level (two-sided tests; TOST at the same level)
 POWER = 0.80  # the power the smallest detectable difference and the seeds needed refer to
 VERDICT_MIN_PAIRS = 3  # two pairs describe (mean and both values); three or more give a verdict
+DEGENERATE = "degenerate"  # every pair gave the same difference: no spread, so no test (zero or not)
+CHANCE = "both at chance"  # both sides predict (at most) one class: their difference says nothing
+
+
+def _finite(*samples) -> None:
+    """NaN or infinite values are refused, never turned into a p-value."""
+    bad = [i for values in samples for i, v in enumerate(values) if not math.isfinite(v)]
+    if bad:
+        raise ArenaError(f"paired values must be finite numbers: pair(s) {', '.join(map(str, sorted(set(bad))))} "
+                         "hold NaN or infinity (skip those rows, or re-measure them)")
+
+
+def degenerate_text(c: dict[str, Any], unit: str = "") -> str:
+    """The verdict text of a comparison with no spread, naming the one difference every pair gave."""
+    return f"degenerate: every seed gave Δ = {c['mean']:+.2f}{unit}"
 
 
 def compare(base: list[float], variant: list[float], delta: float, confidence: float = 0.95) -> dict[str, Any]:
@@ -59,25 +79,27 @@ def compare(base: list[float], variant: list[float], delta: float, confidence: f
         raise ArenaError(f"--delta must be positive (the equivalence margin), got {delta:g}")
     r = paired_interval(base, variant, confidence)
     deltas, n, mean, sd = r["deltas"], r["n"], r["mean"], r["sd"]
-    if sd <= 1e-12 * max(1.0, abs(mean)):  # every pair differs by the same amount (to rounding): nothing is uncertain
-        sd = 0.0
-        p = 0.0 if abs(mean) > 1e-12 else 1.0
-        p_eq = 0.0 if abs(mean) < delta else 1.0
+    degenerate = sd == 0  # paired_interval: every pair differs by the same amount (to rounding)
+    if degenerate:
+        p = p_eq = math.nan
     else:
         p = float(stats.ttest_1samp(deltas, 0.0).pvalue)
         p_eq = max(float(stats.ttest_1samp(deltas, -delta, alternative="greater").pvalue),
                    float(stats.ttest_1samp(deltas, delta, alternative="less").pvalue))
     ci = [r["low"], r["high"]] if sd else [mean, mean]
     return {"n": n, "mean": mean, "sd": sd, "ci": ci, "p": p, "p_equivalence": p_eq,
-            "delta": delta, "per_seed": deltas, "min_detectable": min_detectable(sd, n),
-            "seeds_needed": seeds_needed(sd, delta)}
+            "delta": delta, "per_seed": deltas, "degenerate": degenerate,
+            "min_detectable": math.nan if degenerate else min_detectable(sd, n),
+            "seeds_needed": None if degenerate else seeds_needed(sd, delta)}
 
 
 def holm(p_values: list[float]) -> list[float]:
-    """Holm's step-down adjustment: sorted p times (m - rank), made monotone, capped at 1."""
-    m = len(p_values)
-    order = sorted(range(m), key=lambda i: p_values[i])
-    adjusted, running = [0.0] * m, 0.0
+    """Holm's step-down adjustment: sorted p times (m - rank), made monotone, capped at 1. A NaN
+    (an undefined p) stays NaN and is not counted in m: it would otherwise turn the others into 1."""
+    kept = [i for i, p in enumerate(p_values) if p is not None and math.isfinite(p)]
+    m = len(kept)
+    order = sorted(kept, key=lambda i: p_values[i])
+    adjusted, running = [math.nan] * len(p_values), 0.0
     for rank, i in enumerate(order):
         running = max(running, min(1.0, (m - rank) * p_values[i]))
         adjusted[i] = running
@@ -87,12 +109,15 @@ def holm(p_values: list[float]) -> list[float]:
 def holm_verdicts(comparisons: list[dict[str, Any]]) -> int:
     """Adjust, across the comparisons of one metric, `p` and `p_equivalence` by Holm, and set each
     `verdict`: higher / lower (p_holm < ALPHA), `equivalent within ±delta` (the TOST's Holm p <
-    ALPHA), else inconclusive; `descriptive` below VERDICT_MIN_PAIRS pairs (no verdict, not counted).
-    Returns the number of comparisons adjusted over."""
-    judged = [c for c in comparisons if c["n"] >= VERDICT_MIN_PAIRS]
+    ALPHA), else inconclusive; `descriptive` below VERDICT_MIN_PAIRS pairs, DEGENERATE with zero
+    spread, CHANCE when the comparison is marked `chance` (both sides at chance level): none of these
+    three is tested or counted. Returns the number of comparisons adjusted over."""
+    judged = [c for c in comparisons if c["n"] >= VERDICT_MIN_PAIRS and not c.get("degenerate") and not c.get("chance")]
+    tested = {id(c) for c in judged}
     for c in comparisons:
-        if c["n"] < VERDICT_MIN_PAIRS:
-            c.update(p_holm=None, p_equivalence_holm=None, verdict="descriptive")
+        if id(c) not in tested:
+            verdict = (CHANCE if c.get("chance") else DEGENERATE if c.get("degenerate") else "descriptive")
+            c.update(p_holm=None, p_equivalence_holm=None, verdict=verdict)
     for c, p, q in zip(judged, holm([c["p"] for c in judged]), holm([c["p_equivalence"] for c in judged])):
         c.update(p_holm=p, p_equivalence_holm=q, comparisons=len(judged))
         if p < ALPHA:
@@ -137,16 +162,22 @@ def min_detectable(sd: float, n: int, target: float = POWER, alpha: float = ALPH
     return float(brentq(lambda e: power(e, sd, n, alpha) - target, 0.0, high, xtol=sd * 1e-6))
 
 
-def seeds_needed(sd: float, delta: float, target: float = POWER, alpha: float = ALPHA,
-                 most: int = 10_000) -> int | None:
-    """The fewest pairs (>= 2) that detect a true difference of `delta` with `target` power at
-    spread `sd` (estimated from the pairs run); None when sd is unknown or `most` would not do."""
-    if not math.isfinite(sd):
+def seeds_needed(sd: float, delta: float, target: float = POWER, alpha: float = ALPHA) -> int | None:
+    """The fewest pairs that detect a true difference of `delta` with `target` power at spread `sd`
+    (estimated from the pairs run), never fewer than VERDICT_MIN_PAIRS (fewer give no verdict);
+    None when sd is unknown or zero (no spread: nothing to extrapolate from).
+
+    The search starts at the normal approximation n = ((z_a + z_b) sd / delta)^2, which the t-test
+    never beats, so large answers (a million seeds) cost a few steps, not a million."""
+    from scipy import stats
+
+    if not math.isfinite(sd) or sd <= 0 or not delta > 0:
         return None
-    for n in range(2, most + 1):
-        if power(delta, sd, n, alpha) >= target:
-            return n
-    return None
+    z = float(stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(target))
+    n = max(VERDICT_MIN_PAIRS, math.floor((z * sd / delta) ** 2))
+    while power(delta, sd, n, alpha) < target:
+        n += 1
+    return n
 
 
 def log_ratio(base_ms: list[float], variant_ms: list[float], delta: float = 0.03) -> dict[str, Any]:
@@ -177,29 +208,40 @@ def log_ratio_interval(reference: list[float], variant: list[float], confidence:
             "verdict": r["verdict"]}
 
 
-def separated(a: list[float], b: list[float], paired: bool = False) -> bool:
-    """Whether two samples differ at ALPHA: a paired t-test when they are pairs (same seeds), else
-    Welch's t-test; never with fewer than 2 values a side (no spread, no claim)."""
-    from scipy import stats
-
-    if len(a) < 2 or len(b) < 2 or (paired and len(a) != len(b)):
-        return False
-    if paired:
-        d = [x - y for x, y in zip(a, b)]
-        if statistics.stdev(d) <= 1e-12 * max(1.0, abs(statistics.fmean(d))):
-            return abs(statistics.fmean(d)) > 1e-12
-        return float(stats.ttest_rel(a, b).pvalue) < ALPHA
-    if statistics.stdev(a) == 0 and statistics.stdev(b) == 0:
-        return statistics.fmean(a) != statistics.fmean(b)
-    return float(stats.ttest_ind(a, b, equal_var=False).pvalue) < ALPHA
-
-
-def separated_seeds(a, b) -> bool:
-    """`separated` on two {seed: value} results: paired when both hold the same seeds, else Welch's;
-    False when either is missing."""
+def pair_seeds(a, b) -> tuple[list, list[float], list[float]]:
+    """The seeds two {seed: value} results share, sorted, and each side's values in that order: the
+    one pairing rule of the table, the ablation and the Pareto marks (a run's seed fixes both its
+    initialisation and its data order). Anything but two dicts shares nothing."""
     if not (isinstance(a, dict) and isinstance(b, dict)):
-        return False
-    common = sorted(set(a) & set(b))
-    if len(common) == len(a) == len(b):
-        return separated([a[s] for s in common], [b[s] for s in common], paired=True)
-    return separated(list(a.values()), list(b.values()))
+        return [], [], []
+    seeds = sorted(set(a) & set(b), key=str)
+    return seeds, [a[s] for s in seeds], [b[s] for s in seeds]
+
+
+def compare_seeds(a, b, delta: float, *, chance: bool = False) -> dict[str, Any] | None:
+    """`compare` of b - a over the seeds both hold (`pair_seeds`), with `seeds` and `chance` (both
+    sides at chance level, `at_chance`) recorded; None when they share fewer than 2 seeds."""
+    seeds, x, y = pair_seeds(a, b)
+    if len(seeds) < 2:
+        return None
+    return {**compare(x, y, delta), "seeds": seeds, "chance": chance}
+
+
+def separated_by_verdict(c: dict[str, Any] | None) -> bool:
+    """Whether a comparison, after `holm_verdicts`, is verdict-grade evidence of a difference: at
+    least VERDICT_MIN_PAIRS pairs, some spread, Holm p < ALPHA. Bold cells and filled Pareto points
+    use this rule, the Verdict column's."""
+    return bool(c) and c.get("verdict") in ("higher", "lower")
+
+
+def at_chance(iou: dict | None, miou: float | None, classes: int | None) -> bool:
+    """Whether one evaluation is at chance level. The rule: with per-class IoU, every class but at
+    most one has IoU 0 (a network that predicts one class everywhere); without it, an mIoU (a
+    fraction) at or below 1 / classes, the most predicting one class can score; unknown (False)
+    when neither is known."""
+    if isinstance(iou, dict) and iou:
+        values = [v for v in iou.values() if v is not None and v == v]
+        return bool(values) and sum(v > 0 for v in values) <= 1
+    if miou is not None and miou == miou and classes:
+        return miou <= 1.0 / classes + 1e-12
+    return False

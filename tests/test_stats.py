@@ -70,13 +70,13 @@ def test_verdicts_after_holm_and_two_seeds_describe_only():
     higher = compare([0.50, 0.52, 0.48], [0.55, 0.56, 0.54], delta=0.01)  # p 0.013 alone
     same = compare([0.50, 0.52, 0.48, 0.51], [0.501, 0.519, 0.481, 0.5105], delta=0.01)
     noisy = compare([0.50, 0.52, 0.48], [0.53, 0.50, 0.50], delta=0.01)
-    two = compare([0.5, 0.6], [0.7, 0.8], delta=0.01)
+    two = compare([0.5, 0.6], [0.7, 0.85], delta=0.01)
     assert holm_verdicts([higher, same, noisy, two]) == 3  # the two-seed one is not counted
     assert higher["p_holm"] == pytest.approx(min(1, 3 * higher["p"]))
     assert higher["verdict"] == ("higher" if 3 * higher["p"] < 0.05 else "inconclusive")
     assert same["verdict"] == "equivalent within ±0.01"
     assert noisy["verdict"] == "inconclusive"
-    assert two["verdict"] == "descriptive" and two["p_holm"] is None and two["per_seed"] == pytest.approx([0.2, 0.2])
+    assert two["verdict"] == "descriptive" and two["p_holm"] is None and two["per_seed"] == pytest.approx([0.2, 0.25])
 
 
 def test_power_against_a_simulation():
@@ -106,10 +106,37 @@ def test_latency_as_a_ratio_with_its_interval():
     variant = [15.0, 16.5, 15.75, 15.3]  # exactly 1.5x every round
     r = log_ratio(base, variant)
     assert r["ratio"] == pytest.approx(1.5) and r["ratio_ci"] == pytest.approx([1.5, 1.5])
-    assert r["p"] == 0.0 and r["p_equivalence"] == 1.0  # 50 % slower is no equivalence within 3 %
+    # no spread: no test at all (never p = 0 by convention), its own verdict after Holm
+    assert math.isnan(r["p"]) and math.isnan(r["p_equivalence"]) and r["degenerate"]
+    holm_verdicts([r])
+    assert r["verdict"] == "degenerate" and r["p_holm"] is None
 
 
 def test_delta_must_be_positive():
     for bad in (0.0, -1.0):
         with pytest.raises(ArenaError, match="--delta must be positive"):
             compare([1.0, 2.0, 3.0], [1.0, 2.0, 3.5], delta=bad)
+
+
+def test_nan_inputs_are_refused_in_one_line_never_a_p_value():
+    """Today: an AttributeError from deep inside statistics (or a p-value made from NaN)."""
+    with pytest.raises(ArenaError) as e:
+        compare([0.5, float("nan"), 0.52], [0.55, 0.56, 0.54], delta=1.0)
+    assert "\n" not in str(e.value) and "pair(s) 1" in str(e.value) and "NaN" in str(e.value)
+
+
+def test_holm_leaves_an_undefined_p_out_of_the_family():
+    """Today min(1, 3 * NaN) poisoned the running maximum: every other p became 1. By hand: m = 2,
+    0.01 x 2 = 0.02, 0.02 x 1 = 0.02 -> 0.02, 0.02; the NaN stays NaN."""
+    adjusted = holm([float("nan"), 0.01, 0.02])
+    assert math.isnan(adjusted[0]) and adjusted[1:] == pytest.approx([0.02, 0.02])
+
+
+def test_seeds_needed_is_at_least_three_and_large_values_are_numbers():
+    """Today: 2 for a tiny spread (a count the verdict rule never judges) and None beyond 10,000."""
+    assert seeds_needed(0.01, 1.0) == 3
+    # sd 100, delta 1: normal approximation (2.8016 x 100)^2 = 78,490; the t-test needs a pair or two more
+    n = seeds_needed(100.0, 1.0)
+    assert isinstance(n, int) and 78_480 <= n <= 78_500
+    assert power(1.0, 100.0, n) >= 0.8 > power(1.0, 100.0, n - 1)
+    assert seeds_needed(0.0, 1.0) is None  # no spread: nothing to extrapolate from

@@ -104,6 +104,8 @@ def convert(variant: Annotated[str, typer.Argument(metavar="VARIANT", help="The 
             out: Annotated[str, typer.Option("--out", metavar="FILE", help="Where to write the arena checkpoint.")],
             json_out: JsonOpt = False):
     """Map an official checkpoint onto an arena variant and save it (loadable with load_state_dict)."""
+    from rich.markup import escape
+
     from arena.cli import render
     from arena.official import convert as convert_checkpoint
 
@@ -113,6 +115,6 @@ def convert(variant: Annotated[str, typer.Argument(metavar="VARIANT", help="The 
         render.print_json(report)
         return
     console = render.console()
-    console.print(f"wrote {report['out']}: {report['loaded']} tensors of {report['variant']} from {official}")
+    console.print(escape(f"wrote {report['out']}: {report['loaded']} tensors of {report['variant']} from {official}"))
     for key, why in report.get("skipped", {}).items():
-        console.print(f"  skipped official {key}: {why}")
+        console.print(escape(f"  skipped official {key}: {why}"))

@@ -24,20 +24,12 @@ def rank(
     with user_errors():
         result = ranking(folder, by)
     if json_out:
-        render.print_json(_no_nan(result))
-        return
-    _show(result, render.console())
-
-
-def _no_nan(value):
-    """NaN (an undefined tau) as null: strict JSON has no NaN."""
-    if isinstance(value, float) and value != value:
-        return None
-    if isinstance(value, dict):
-        return {k: _no_nan(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_no_nan(v) for v in value]
-    return value
+        render.print_json(result)  # NaN (an undefined tau) as null
+    else:
+        _show(result, render.console())
+    if result.get("skipped"):
+        typer.echo(f"warning: left out {len(result['skipped'])} train row(s) without a finite mIoU: "
+                   f"{', '.join(result['skipped'])}", err=True)
 
 
 def _fmt(x: float, digits: int = 2) -> str:
@@ -45,6 +37,8 @@ def _fmt(x: float, digits: int = 2) -> str:
 
 
 def _show(result: dict, console) -> None:
+    """Every user string (specs with `[role=block]`, setting labels) escaped: rich would read them as markup."""
+    from rich.markup import escape
     from rich.table import Table
 
     scores = Table(title="mIoU (%) per network, budget and seed", title_justify="left")
@@ -54,8 +48,8 @@ def _show(result: dict, console) -> None:
         seeds = sorted({s for v in by_spec.values() for s in v}, key=str)
         columns += [(label, s) for s in seeds] + [(label, "mean")]
         for s in seeds:
-            scores.add_column(f"{label}\nseed {s}", justify="right")
-        scores.add_column(f"{label}\nmean", justify="right")
+            scores.add_column(escape(f"{label}\nseed {s}"), justify="right")
+        scores.add_column(escape(f"{label}\nmean"), justify="right")
     specs = sorted({spec for by_spec in result["scores"].values() for spec in by_spec})
     for spec in specs:
         cells = []
@@ -64,7 +58,7 @@ def _show(result: dict, console) -> None:
             value = (sum(values.values()) / len(values) if values else float("nan")) if seed == "mean" \
                 else values.get(seed, float("nan"))
             cells.append(_fmt(value, 1))
-        scores.add_row(spec, *cells)
+        scores.add_row(escape(spec), *cells)
     console.print(scores)
 
     agree = Table(title=f"agreement of the rankings (--by {result['by']}): Kendall's tau-b, one-sided exact "
@@ -73,8 +67,8 @@ def _show(result: dict, console) -> None:
         agree.add_column(name, justify="right" if name in ("networks", "tau", "p") else "left")
 
     def add(c: dict, a: str, b: str) -> None:
-        agree.add_row(a, b, str(c["n"]), _fmt(c["tau"]), _fmt(c["p"], 3), " > ".join(c["order_a"]),
-                      " > ".join(c["order_b"]))
+        agree.add_row(escape(a), escape(b), str(c["n"]), _fmt(c["tau"]), _fmt(c["p"], 3),
+                      escape(" > ".join(c["order_a"])), escape(" > ".join(c["order_b"])))
 
     for c in result["comparisons"]:
         mean = " (mean)" if c.get("per_seed") is not None else ""
@@ -84,6 +78,6 @@ def _show(result: dict, console) -> None:
     for c in result["published"]:
         add(c, f"{c['a']} (mean)", c["b"])
     console.print(agree)
-    console.print(f"p: the share of all orderings of the networks whose tau is at least the observed one "
-                  f"(five networks: tau >= 0.8 has p = 5/120 = 0.042; tau = 1 has the smallest p, 1/120). "
-                  f"Papers: {result['caveats']}.")
+    console.print(escape(f"p: the share of all orderings of the networks whose tau is at least the observed one "
+                         f"(five networks: tau >= 0.8 has p = 5/120 = 0.042; tau = 1 has the smallest p, 1/120). "
+                         f"Papers: {result['caveats']}."))

@@ -43,13 +43,14 @@ def pareto(
         result = draw(*folders, x=x, y=y, device=device, res=res, dataset=dataset, schedule=schedule,
                       precision=precision, mode=mode, setting=setting, allow_mixed=allow_mixed, out=out, log_x=log_x,
                       published=published)
+    _warn_skipped(result.points.attrs.get("skipped"))
     if json_out:
         render.print_json(result.front.to_dict(orient="records"))
         return
     console = render.console()
     console.print(render.front_table(result, x, y))
     for path in result.paths:
-        console.print(f"wrote {path}")
+        console.print(f"wrote {path}", markup=False)
 
 
 @app.command()
@@ -83,12 +84,19 @@ def table(
             from arena import atomic
 
             atomic.write_text(latex, table_format.to_latex(df))
+    _warn_skipped(df.attrs.get("skipped"))
     if markdown:
         typer.echo(table_format.to_markdown(df))
     else:
         render.console().print(render.report_table(df))
     if latex:
         typer.echo(f"wrote {latex}", err=True)
+
+
+def _warn_skipped(skipped) -> None:
+    if skipped:
+        typer.echo(f"warning: left out {len(skipped)} train row(s) without a finite mIoU: {', '.join(skipped)}",
+                   err=True)
 
 
 @app.command()
@@ -101,8 +109,8 @@ def demo(
     from arena.report.demo import run_demo
 
     with user_errors():
-        with render.progress("demo") as step:
-            outcome = run_demo(out, threads=threads, on_progress=lambda done, total, label: step(label, advance=0))
+        with render.job_progress("demo") as step:
+            outcome = run_demo(out, threads=threads, on_progress=step)
     console = render.console()
     for part in render.demo_report(outcome):
         console.print(part)

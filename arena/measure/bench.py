@@ -104,9 +104,10 @@ def summarise(times: list[float], batch: int) -> dict[str, float]:
             "max_ms": max(times), "fps": batch * 1000.0 / median, "timed_iterations": len(times)}
 
 
-def ratio_to_first(times: list[list[float]], references: list[int] | None = None,
+def ratio_to_reference(times: list[list[float]], references: list[int] | None = None,
                    confidence: float = 0.95) -> list[dict[str, Any]]:
-    """Per round, each case's time over its reference's (`references[k]`, default the first case):
+    """Per round, each case's time over its reference's (`references[k]`, the first mode of the same
+    network and resolution: `references_of`; default the first case):
     the median, p10 and p90 of those ratios, and the paired interval on the log-ratio as a ratio
     (`geomean` [`ci_low`, `ci_high`], n rounds; None with fewer than 2 rounds)."""
     out = []
@@ -127,9 +128,10 @@ def ratio_to_first(times: list[list[float]], references: list[int] | None = None
 
 
 def references_of(cases: list[Case]) -> list[int]:
-    """Each case's reference: the first case of its group (one group unless cases name theirs)."""
+    """Each case's reference: the first case of its group, by default its network at its resolution
+    (a ratio is between modes of one network, never between two networks)."""
     first: dict[str, int] = {}
-    return [first.setdefault(c.group, k) for k, c in enumerate(cases)]
+    return [first.setdefault(c.group or f"{c.spec} @ {c.res[0]}x{c.res[1]}", k) for k, c in enumerate(cases)]
 
 
 def accuracy(case: PreparedCase) -> dict[str, Any] | None:
@@ -219,7 +221,7 @@ def bench(cases: list[Case], *, timer: Timer | None = None, on_step: Callable[[s
                 prepared, timer, halfway=lambda: telemetry(device, cases[0].protocol.threads or cpu_count()),
                 order_seed=cases[0].protocol.order_seed)
             references = references_of(cases)
-            ratios = ratio_to_first(times, references)
+            ratios = ratio_to_reference(times, references)
             results = [_result(c, times[k], ratios[k], warmups[k], environment, isinstance(timer, DeviceTimer),
                                prepared[references[k]], [order.index(k) for order in orders])
                        for k, c in enumerate(prepared)]
@@ -236,10 +238,10 @@ def bench(cases: list[Case], *, timer: Timer | None = None, on_step: Callable[[s
         torch.set_num_threads(saved_threads)
 
 
-def _result(c: PreparedCase, series, ratio, warmup, environment, check: bool, first: PreparedCase,
+def _result(c: PreparedCase, series, ratio, warmup, environment, check: bool, reference: PreparedCase,
             positions: list[int]) -> dict:
-    metrics = {**summarise(series, c.protocol.batch), "ratio_to_first": ratio, "first": first.label,
-               "round_positions": positions,
+    metrics = {**summarise(series, c.protocol.batch), "ratio_to_reference": ratio,
+               "reference": reference.label, "round_positions": positions,
                "times_ms": series, "peak_memory_bytes": c.memory_bytes,
                "accuracy": accuracy(c) if check else None, "setup": {**c.setup, "warmup": warmup}}
     return {"label": c.label, "mode": c.case.mode, "spec": c.net.canonical, "res": tuple(c.case.res),
@@ -258,6 +260,8 @@ def to_row(result: dict[str, Any], environment_: dict[str, Any] | None = None) -
     res = result["res"]
     protocol = {**p.record(), "res": list(res), "resolution": f"{res[0]}x{res[1]}"}
     protocol.update({k: v for k, v in result["metrics"]["setup"].items() if k in ROW_PROTOCOL_SETUP})
+    if result["metrics"].get("by_node"):
+        protocol["by_node"] = True  # a setting of its own (arena.results.setting), a mode of its own (frames)
     environment_ = environment_ or result.get("environment") or env.fingerprint(p.device, protocol["threads"])
     metrics = {k: v for k, v in result["metrics"].items() if k != "times_ms"}
     metrics["times_ms"] = result["metrics"]["times_ms"]
@@ -266,4 +270,4 @@ def to_row(result: dict[str, Any], environment_: dict[str, Any] | None = None) -
 
 __all__ = ["BACKENDS", "COMPILE_MODES", "DTYPES", "TOLERANCE", "BenchError", "Case", "DeviceTimer", "PreparedCase",
            "Protocol", "accuracy", "bench", "check_compiler", "check_protocol", "interleaved", "percentile",
-           "prepare", "ratio_to_first", "references_of", "round_orders", "summarise", "to_row", "warm_up"]
+           "prepare", "ratio_to_reference", "references_of", "round_orders", "summarise", "to_row", "warm_up"]

@@ -91,10 +91,11 @@ def check_modes(protocols: list[Protocol]) -> None:
 def expand(specs: list[str], resolutions: list[tuple[int, int]], protocols: list[Protocol],
            swaps: list[str] | None = None) -> list[Case]:
     """The cases: specs x resolutions x modes (the mode varying fastest), grouped by network and
-    resolution when several modes are compared; `swaps` (the CLI's `--swap`) apply to every spec."""
+    resolution (a latency ratio is between modes of one network); `swaps` (the CLI's `--swap`) apply to
+    every spec."""
     fields = varied_fields(protocols)
     several = len(protocols) > 1
-    return [Case(spec, res, p, swaps=tuple(swaps or ()), group=f"{spec} @ {res[0]}x{res[1]}" if several else "",
+    return [Case(spec, res, p, swaps=tuple(swaps or ()), group=f"{spec} @ {res[0]}x{res[1]}",
                  mode=mode_label(p, fields) if several else "")
             for spec in specs for res in resolutions for p in protocols]
 

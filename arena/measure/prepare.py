@@ -94,6 +94,31 @@ def measure_memory(device: str, fn: Callable[[], Any]) -> tuple[Any, int | None]
     return out, torch.cuda.max_memory_allocated() - base
 
 
+def measure_warm_memory(device: str, ready: Callable[[], Any], call: Callable[[Any], Any]) -> tuple[Any, int | None,
+                                                                                                  int | None]:
+    """(ready(), the case's memory, the setup's peak) on a GPU; (ready(), None, None) on CPU.
+
+    `ready()` builds the case and makes its first call, where cudnn.benchmark autotunes (trying
+    algorithms with their own workspaces) and compilers tune: its peak above what was allocated
+    before is the setup's peak, reported apart. The case's memory is what it holds after that
+    (weights, input, graph pools) plus the peak of one more call, `call(ready())`, warmed up: what a
+    deployment of this case needs, without the one-off autotuning workspace."""
+    import torch
+
+    if not is_cuda(device):
+        return ready(), None, None
+    torch.cuda.synchronize()
+    base = torch.cuda.memory_allocated()
+    torch.cuda.reset_peak_memory_stats()
+    out = ready()
+    torch.cuda.synchronize()
+    setup_peak = torch.cuda.max_memory_allocated() - base
+    torch.cuda.reset_peak_memory_stats()  # the peak restarts from what the case now holds
+    call(out)
+    torch.cuda.synchronize()
+    return out, torch.cuda.max_memory_allocated() - base, setup_peak
+
+
 def prepare(case: Case, seed: int = 0) -> PreparedCase:
     """Build, fold, cast, compile or capture one case (inside its device's scope); measure setup costs
     and this case's GPU memory apart from the timing."""
@@ -123,11 +148,14 @@ def prepare(case: Case, seed: int = 0) -> PreparedCase:
         else:
             timed, run, x_dev, info = _eager_runner(model, x, case)
         if is_cuda(p.device):
-            run()  # the activation peak of one call belongs to this case's memory
+            run()  # the first call: cudnn.benchmark's autotuning, outside the case's memory (measure_warm_memory)
         return timed, run, x_dev, info
 
-    (timed, run, x_dev, info), memory = measure_memory(p.device, ready_and_first_call)
+    (timed, run, x_dev, info), memory, setup_peak = measure_warm_memory(p.device, ready_and_first_call,
+                                                                        lambda ready: ready[1]())
     setup.update(info)
+    if setup_peak is not None:
+        setup["setup_peak_memory_bytes"] = setup_peak  # the first call's autotuning included
     return PreparedCase(case, label, net, timed, run, x_dev, setup, memory)
 
 
@@ -244,4 +272,4 @@ def _sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
-__all__ = ["Case", "PreparedCase", "call_context", "forward_fn", "measure_memory", "prepare"]
+__all__ = ["Case", "PreparedCase", "call_context", "forward_fn", "measure_memory", "measure_warm_memory", "prepare"]

@@ -5,8 +5,12 @@ with the same rules, so their figures can be divided by one another:
 
 - the precision names and their torch dtypes are one table (`DTYPES`, `torch_dtype`);
 - `math_mode` sets TF32 for convolutions and matmuls from the precision (fp32 means IEEE fp32, only
-  "tf32" allows tensor-core TF32), with torch's `fp32_precision` switches where they exist (mixing
-  them with the legacy `allow_tf32` flags is an error in recent torch), restored after;
+  "tf32" allows tensor-core TF32), restored after, through one API: the `allow_tf32` flags. Why
+  those: inductor reads `torch.backends.cudnn.allow_tf32` (its conv templates) and
+  `torch.backends.cuda.matmul.fp32_precision` (its mm templates); set through the legacy flags,
+  both read back consistently, while the per-operator `fp32_precision` switches make the first raise
+  ("cuDNN conv and cuDNN RNN have different TF32 flags") and the matmul one "mix of the legacy and new
+  APIs" (torch 2.9 to 2.13, checked in tests/measure/test_gpu_paths.py);
 - `device_scope` enters `torch.cuda.device(i)` for `cuda:i`: CUDA events, streams and graphs are
   created on the current device, so without it `cuda:1` would be timed on device 0;
 - `time_call` times one call (a CUDA event pair on GPU, `perf_counter_ns` on CPU) and consumes its
@@ -53,41 +57,27 @@ def device_scope(device: str):
 
 @contextlib.contextmanager
 def math_mode(dtype: str, cudnn_benchmark: bool | None = None):
-    """TF32 for convolutions and matmuls only when `dtype` is "tf32"; cudnn.benchmark when given."""
+    """TF32 for convolutions and matmuls only when `dtype` is "tf32" (the `allow_tf32` flags: module
+    docstring); cudnn.benchmark when given."""
     import torch
 
     tf32 = dtype == "tf32"
-    conv = getattr(torch.backends.cudnn, "conv", None)
-    matmul = torch.backends.cuda.matmul
-    new_api = hasattr(matmul, "fp32_precision") and conv is not None and hasattr(conv, "fp32_precision")
-    saved_benchmark = torch.backends.cudnn.benchmark
-    if new_api:
-        saved = (conv.fp32_precision, matmul.fp32_precision)
-        conv.fp32_precision = matmul.fp32_precision = "tf32" if tf32 else "ieee"
-    else:  # pragma: no cover - torch before the fp32_precision switches
-        saved = (torch.backends.cudnn.allow_tf32, matmul.allow_tf32)
-        torch.backends.cudnn.allow_tf32 = matmul.allow_tf32 = tf32
+    cudnn, matmul = torch.backends.cudnn, torch.backends.cuda.matmul
+    saved = (cudnn.allow_tf32, matmul.allow_tf32, cudnn.benchmark)
+    cudnn.allow_tf32 = matmul.allow_tf32 = tf32
     if cudnn_benchmark is not None:
-        torch.backends.cudnn.benchmark = cudnn_benchmark
+        cudnn.benchmark = cudnn_benchmark
     try:
         yield
     finally:
-        if new_api:
-            conv.fp32_precision, matmul.fp32_precision = saved
-        else:  # pragma: no cover
-            torch.backends.cudnn.allow_tf32, matmul.allow_tf32 = saved
-        torch.backends.cudnn.benchmark = saved_benchmark
+        cudnn.allow_tf32, matmul.allow_tf32, cudnn.benchmark = saved
 
 
 def tf32_state() -> dict[str, bool]:
     """Whether convolutions and matmuls may use TF32 right now (what `math_mode` set)."""
     import torch
 
-    conv = getattr(torch.backends.cudnn, "conv", None)
-    matmul = torch.backends.cuda.matmul
-    if conv is not None and hasattr(conv, "fp32_precision") and hasattr(matmul, "fp32_precision"):
-        return {"conv": conv.fp32_precision == "tf32", "matmul": matmul.fp32_precision == "tf32"}
-    return {"conv": torch.backends.cudnn.allow_tf32, "matmul": matmul.allow_tf32}  # pragma: no cover
+    return {"conv": torch.backends.cudnn.allow_tf32, "matmul": torch.backends.cuda.matmul.allow_tf32}
 
 
 def first_element(out):
@@ -99,13 +89,19 @@ def first_element(out):
 
 class Sink:
     """A running sum of one element of every output: the next call cannot start before the last
-    output was produced and read (a CUDA-graph replay overwrites its output)."""
+    output was produced and read (a CUDA-graph replay overwrites its output).
+
+    The element is copied (`copy=True`), never kept as a view: for an fp32 output `.float()` returns
+    the tensor itself, and a view of CUDA-graph memory (manual graphs, or compile's reduce-overhead)
+    held across the next replay is what torch reports as an overwritten output."""
 
     def __init__(self):
         self.total = None
 
     def consume(self, out) -> None:
-        first = first_element(out).float()
+        import torch
+
+        first = first_element(out).to(torch.float32, copy=True)  # one element: the copy costs nothing
         self.total = first if self.total is None else self.total + first
 
 

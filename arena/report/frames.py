@@ -27,6 +27,7 @@ from pathlib import Path
 from arena.errors import ArenaError
 from arena.report.settings import (  # noqa: F401 - the setting helpers, also read from here
     OPTION, SETTING, describe_groups, filter_setting, groups, mixed_keys, setting_differences_of, setting_fields)
+from arena.report import train_rows
 from arena.store import latest
 
 _ACCURACY_HINT = "`arena train SPEC` or `arena ablate --swap ROLE=BLOCK` produces them"
@@ -98,6 +99,8 @@ def _mode(row) -> str:
             tags.append(tag)
     if row.get("protocol.include_resize") is False:
         tags.append("no-resize")
+    if row.get("protocol.by_node") is True:
+        tags.append("by-node")
     batch = row.get("protocol.batch")
     if isinstance(batch, (int, float)) and not isinstance(batch, bool) and batch == batch and int(batch) != 1:
         tags.append(f"batch={int(batch)}")
@@ -171,14 +174,14 @@ def accuracy(rows):
 
     t = rows[rows["kind"] == "train"] if "kind" in rows else rows.iloc[0:0]
     cols = ["spec", "setting", "dataset", "schedule", "miou", "miou_std", "miou_ci", "n_seeds", "seeds", "per_seed",
-            "eval_resolution"]
+            "eval_resolution", "at_chance"]
     if not len(t):
         return pd.DataFrame(columns=cols)
     out = pd.DataFrame({"spec": t["spec"], "setting": _col(t, "setting.id"), "dataset": _col(t, "dataset"),
                         "schedule": _col(t, "schedule"), "seed": _col(t, "seed"),
                         "miou": pd.to_numeric(_col(t, "metrics.miou"), errors="coerce") * 100,
                         "eval_resolution": _col(t, "protocol.val.resolution").map(_res_text),
-                        "time": _col(t, "time")})
+                        "chance": train_rows.at_chance(t), "time": _col(t, "time")})
     out = latest(out.dropna(subset=["miou"]), ["spec", "setting", "seed"])
     result = []
     for (spec, setting), g in out.groupby(["spec", "setting"], dropna=False, sort=False):
@@ -190,7 +193,8 @@ def accuracy(rows):
         result.append({"spec": spec, "setting": setting, "dataset": g["dataset"].iloc[-1],
                        "schedule": g["schedule"].iloc[-1], "miou": float(values.mean()), "miou_std": sd,
                        "miou_ci": ci, "n_seeds": n, "seeds": tuple(sorted(seeds)),
-                       "per_seed": dict(zip(seeds, values.tolist())), "eval_resolution": g["eval_resolution"].iloc[-1]})
+                       "per_seed": dict(zip(seeds, values.tolist())), "eval_resolution": g["eval_resolution"].iloc[-1],
+                       "at_chance": bool(g["chance"].all())})
     return pd.DataFrame(result, columns=cols)
 
 
@@ -223,10 +227,11 @@ def summary(rows):
     order = ["spec", "base", "base_spec", "swaps", "hybrid", "overrides_key", "device", "device_kind", "precision",
              "mode", "resolution", "params", "gmacs", "latency_ms", "latency_p10", "latency_p90", "fps", "n_bench",
              "dataset", "schedule", "setting", "miou", "miou_std", "miou_ci", "n_seeds", "seeds", "per_seed",
-             "eval_resolution"]
+             "eval_resolution", "at_chance"]
     for column in order:
         if column not in joined:
             joined[column] = None
     result = joined[order].reset_index(drop=True)
     result.attrs["setting_fields"] = setting_fields(rows)
+    result.attrs["skipped"] = train_rows.skipped(rows)
     return result

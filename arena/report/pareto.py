@@ -18,30 +18,11 @@ from pathlib import Path
 
 from arena.checks import writable_folder
 from arena.errors import ArenaError
-from arena.report import frames, label_layout, published_panel
-from arena.stats import separated_seeds
+from arena.report import frames, label_layout, published_panel, setting_labels
 
 
-@dataclass(frozen=True)
-class Axis:
-    column: str  # in frames.summary
-    label: str
-    better: str  # "min" or "max"
-    keys: tuple[str, ...]  # the settings this quantity depends on (besides dataset and schedule)
-    hint: str  # the command that produces it
-    published: str | None  # the column of published.frame() on this axis
+from arena.report.axes import X_AXES, Y_AXES, Axis  # noqa: F401  (the axes live in their own module)
 
-
-X_AXES = {
-    "latency": Axis("latency_ms", "latency (ms, median)", "min", ("device", "precision", "mode", "resolution"),
-                    "`arena bench SPEC` measures it", "latency_ms"),
-    "fps": Axis("fps", "FPS (frames per second)", "max", ("device", "precision", "mode", "resolution"),
-                "`arena bench SPEC` measures it", "fps"),
-    "gmacs": Axis("gmacs", "GMACs (1e9 multiply-adds; GFLOPs = 2 x GMACs)", "min", ("resolution",),
-                  "`arena profile SPEC` counts it", "gmacs"),
-    "params": Axis("params", "parameters (M, inference)", "min", (), "`arena profile SPEC` counts it", "params_m"),
-}
-Y_AXES = {"miou": Axis("miou", "mIoU (%)", "max", (), frames._ACCURACY_HINT, "miou")}
 TRAINING = ("dataset", "schedule", "setting")
 FORMATS = ("png", "pdf", "svg")
 
@@ -101,15 +82,20 @@ def select(summary, x: str = "latency", y: str = "miou", *, device=None, res=Non
                          f"networks ({ax.hint}) or train the measured ones ({ay.hint})")
     keys = tuple(k for k in ax.keys + TRAINING)
     df = df.drop_duplicates(["spec", *keys], keep="last").copy()
+    shown = [k for k in keys if k in df and k != "setting"]
+    named = setting_labels.labels(summary.attrs.get("setting_fields", {}), df["setting"].dropna())
+    labels = [" ".join([f"{k}={r[k]}" for k in shown if r[k] is not None and r[k] == r[k]]
+                       + ([named[s]] if s is not None and s == s and s in named else []))
+              for r, s in zip(df[shown].to_dict("records"), df["setting"])]
     mixed = frames.mixed_keys(df, keys)
     if mixed and not allow_mixed:
         options = ", ".join(frames.OPTION[k] for k in mixed)
-        raise ArenaError(f"the rows hold {len(frames.groups(df, keys))} settings that cannot share one axis "
-                         f"({frames.describe_groups(df, keys)}): select one with {options}, or pass --allow-mixed")
-    shown = [k for k in keys if k in df]
-    labels = [" ".join(f"{k}={r[k]}" for k in shown if r[k] is not None and r[k] == r[k])
-              for r in df[shown].to_dict("records")]
+        raise ArenaError(f"the rows hold {len(set(labels))} settings that cannot share one axis "
+                         f"({'; '.join(dict.fromkeys(labels))}): select one with {options}, or pass --allow-mixed")
     df["group"] = labels
+    df.attrs["skipped"] = summary.attrs.get("skipped", [])
+    df.attrs["schedule_text"] = (setting_labels.describe(summary.attrs.get("setting_fields", {}).get(next(iter(named))))
+                                 if len(named) == 1 else "")
     df["group_id"] = df["group"].map({g: i for i, g in enumerate(dict.fromkeys(labels))})
     return df.reset_index(drop=True)
 
@@ -122,18 +108,24 @@ def _axis(name, table, option) -> Axis:
 
 def fronts(points, x: str = "latency", y: str = "miou"):
     """The front of each group of `points` (from `select`), concatenated. The front is drawn on means;
-    `separated` says whether a front point's mIoU differs from each neighbour's on the front at 5 %
-    (a t-test on the seeds, paired when they share them: `arena.stats.separated`)."""
+    `separated` says whether a front point's mIoU differs from each neighbour's on the front by the
+    table's bold rule: the Verdict column's paired test on three or more shared seeds, Holm-adjusted
+    across every neighbour comparison of the plot (`arena.stats.separated_by_verdict`)."""
     import pandas as pd
 
+    from arena.stats import compare_seeds, holm_verdicts, separated_by_verdict
+
     ax, ay = X_AXES[x], Y_AXES[y]
-    parts = []
+    parts, links = [], []
     for _, g in points.groupby("group_id", sort=True):
         f = front(g, ax.column, ay.column, ax.better == "min", ay.better == "max").copy()
         seeds = list(f["per_seed"]) if "per_seed" in f else [None] * len(f)
-        apart = [separated_seeds(a, b) for a, b in zip(seeds, seeds[1:])]
-        f["separated"] = [all(apart[max(0, k - 1):k + 1]) for k in range(len(f))]
+        links.append([compare_seeds(a, b, 1.0) for a, b in zip(seeds, seeds[1:])])
         parts.append(f)
+    holm_verdicts([c for family in links for c in family if c])
+    for f, family in zip(parts, links):
+        apart = [separated_by_verdict(c) for c in family]
+        f["separated"] = [all(apart[max(0, k - 1):k + 1]) for k in range(len(f))]
     return pd.concat(parts) if parts else points.iloc[0:0]
 
 
@@ -161,14 +153,17 @@ def caption(points, x: str, y: str = "miou") -> str:
         parts.append("resolution: " + (", ".join(values("resolution")) or "unknown"))
     training = sorted({f"{r['schedule']} schedule on {r['dataset']}" for r in points[["dataset", "schedule"]]
                        .fillna("?").to_dict("records")})
-    parts.append("training: " + ", ".join(training))
+    how = points.attrs.get("schedule_text")
+    parts.append("training: " + ", ".join(training) + (f" ({how})" if how else ""))
     n = points["n_seeds"].dropna().astype(int)
     if len(n):
         seeds = f"{n.min()}" if n.min() == n.max() else f"{n.min()}-{n.max()}"
         bars = "error bars: 95 % t-interval over the seeds" if n.max() >= 2 else "one seed each: no error bars"
         parts.append(f"mIoU: mean of {seeds} seed(s), {bars}")
     parts.append("dashed step: the Pareto front on means (ties kept); a hollow front point's mIoU is not "
-                 "separated from a neighbour's on the front (t-test on the seeds, 5 %); arrows: base -> hybrid")
+                 "separated from a neighbour's on the front (the table's bold rule: paired t-test on three or "
+                 "more shared seeds, Holm-adjusted over the plot's neighbour pairs, 5 %; fewer seeds, or no "
+                 "spread, leave it hollow); arrows: base -> hybrid")
     return "; ".join(parts)
 
 

@@ -56,6 +56,8 @@ def permutation_p(x: list[float], y: list[float]) -> tuple[float, str]:
         result = stats.kendalltau(x, y, alternative="greater")
         return float(result.pvalue), f"scipy.stats.kendalltau (n = {n} > {EXACT_LIMIT}: not enumerated)"
     xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if not (np.isfinite(xs).all() and np.isfinite(ys).all()):
+        return math.nan, "undefined: a score is NaN"
     i, j = np.triu_indices(n, 1)  # every pair of networks once
     sign_x = np.sign(xs[i] - xs[j])  # (pairs,)
     orderings = np.array(list(itertools.permutations(range(n))))  # (n!, n)
@@ -82,37 +84,60 @@ def compare(a: dict[str, float], b: dict[str, float]) -> dict[str, Any]:
 # -- rows -----------------------------------------------------------------------------------------
 def load(folder: str | Path) -> list[dict[str, Any]]:
     """The last-written train row of each (spec, setting, seed) in a results folder."""
+    return load_with_skipped(folder)[0]
+
+
+def load_with_skipped(folder: str | Path) -> tuple[list[dict[str, Any]], list[str]]:
+    """`load`, and the train rows it left out for want of a finite mIoU (`spec seed N`)."""
     from arena.store import Store
 
     folder = Path(folder)
     if not folder.exists():
         raise ArenaError(f"no results folder {folder}: pass the --out folder of `arena run experiments/proxy.toml`")
-    rows = [r for r in Store(folder).records("train") if (r.get("metrics") or {}).get("miou") is not None]
+    rows, skipped = [], []
+    for r in Store(folder).records("train"):
+        miou = (r.get("metrics") or {}).get("miou")
+        if isinstance(miou, (int, float)) and not isinstance(miou, bool) and math.isfinite(miou):
+            rows.append(r)
+        elif miou is not None:  # NaN or infinity (an imported row): never ranked, named once
+            skipped.append(f"{r.get('spec')} seed {r.get('seed')}")
     if not rows:
         raise ArenaError(f"{folder} holds no train rows with an mIoU: run `arena run experiments/proxy.toml "
                          f"--out {folder}` first")
     latest: dict[tuple, dict[str, Any]] = {}
     for row in sorted(rows, key=lambda r: r.get("time") or ""):  # stable: read order breaks ties
         latest[(row["spec"], row["setting"]["id"], row.get("seed"))] = row
-    return list(latest.values())
+    return list(latest.values()), skipped
+
+
+def _flat(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in record.items():
+        if isinstance(v, dict):
+            out.update(_flat(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
 
 
 def settings(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The settings present, shortest budget first, each with a readable label."""
+    """The settings present, shortest budget first, each labelled by the fields that differ
+    (`arena.report.setting_labels.labels`: `iters=120 (id)`)."""
+    from arena.report.setting_labels import labels
+
     found: dict[str, dict[str, Any]] = {}
+    fields: dict[str, dict[str, Any]] = {}
     for row in rows:
+        fields.setdefault(row["setting"]["id"], _flat({k: v for k, v in row["setting"].items() if k != "id"}))
         s = row["setting"]
         schedule = s.get("schedule") if isinstance(s.get("schedule"), dict) else {}
         found.setdefault(s["id"], {"id": s["id"], "schedule": row.get("schedule"), "dataset": row.get("dataset"),
                                    "iters": schedule.get("iters"), "batch": schedule.get("batch"),
                                    "crop": schedule.get("crop")})
     out = sorted(found.values(), key=lambda s: (s["iters"] or 0, s["schedule"] or "", s["id"]))
+    named = labels(fields, [s["id"] for s in out])
     for s in out:
-        s["label"] = f"{s['schedule']} {s['iters']} it"
-    labels = [s["label"] for s in out]
-    for s in out:
-        if labels.count(s["label"]) > 1:  # same schedule and length, something else differs
-            s["label"] += f" ({s['id']})"
+        s["label"] = named[s["id"]]
     return out
 
 
@@ -138,7 +163,7 @@ def rank(folder: str | Path, by: str = "schedule") -> dict[str, Any]:
     """Rankings of the networks per setting and seed, and their agreement (module docstring)."""
     if by not in BY:
         raise ArenaError(f"--by {by!r} is not one of {', '.join(BY)}: compare budgets (schedule) or seeds (seed)")
-    rows = load(folder)
+    rows, skipped = load_with_skipped(folder)
     present = settings(rows)
     table = {s["id"]: scores(rows, s["id"]) for s in present}
     comparisons: list[dict[str, Any]] = []
@@ -170,7 +195,7 @@ def rank(folder: str | Path, by: str = "schedule") -> dict[str, Any]:
     return {"folder": str(folder), "by": by, "settings": present,
             "scores": {s["label"]: table[s["id"]] for s in present},
             "comparisons": comparisons, "published": _against_published(rows, present, table),
-            "caveats": CAVEATS}
+            "caveats": CAVEATS, "skipped": skipped}
 
 
 def _against_published(rows, present, table) -> list[dict[str, Any]]:

@@ -47,17 +47,28 @@ def _number(value, decimals, signed=False) -> str | None:
 
 
 def _best(df, column) -> set[int]:
-    """Row positions holding the best displayed value of a column among arena's own rows, when it is
-    separated from the runner-up: exact counts (params, GMACs) by their displayed value; latency and
-    FPS when the best's p10-p90 range does not overlap the runner-up's; mIoU when a t-test on the
-    seeds (paired when both rows share them, else Welch's) finds them different at 5 %. Otherwise
-    nothing is bold (the footnote says so)."""
-    from arena.stats import separated_seeds
-
+    """Row positions holding the best displayed value of a column among arena's own rows of one
+    setting (`_setting`: rows of two training settings never compete), when it is separated from the
+    runner-up: exact counts (params, GMACs) by their displayed value; latency and FPS when the best's
+    p10-p90 range does not overlap the runner-up's; mIoU as `tables.table` decided (`_bold_miou`:
+    the Verdict column's test and Holm family, three or more paired seeds). Otherwise nothing is bold
+    (the footnote says so)."""
     src, decimals, sense, _ = COLUMNS[column]
     if sense is None:
         return set()
-    shown = {i: _number(v, decimals) for i, v in enumerate(df[column]) if not df["Published"].iloc[i]}
+    if column == "mIoU":
+        return {i for i, b in enumerate(df["_bold_miou"]) if b is True} if "_bold_miou" in df else set()
+    settings = df["_setting"] if "_setting" in df else [None] * len(df)
+    groups = {s for s in settings if s is not None and s == s} or {None}
+    out: set[int] = set()
+    for g in groups:
+        rows = [i for i, s in enumerate(settings) if g is None or s == g or s is None or s != s]
+        out |= _best_of(df, column, rows, decimals, sense)
+    return out
+
+
+def _best_of(df, column, rows, decimals, sense) -> set[int]:
+    shown = {i: _number(df[column].iloc[i], decimals) for i in rows if not df["Published"].iloc[i]}
     values = {i: float(v) for i, v in shown.items() if v is not None}
     if len(values) < 2:
         return set()
@@ -72,8 +83,6 @@ def _best(df, column) -> set[int]:
             return set()
         apart = hi.iloc[best] < lo.iloc[runner] or hi.iloc[runner] < lo.iloc[best]
         return {best} if apart else set()
-    if column == "mIoU":
-        return {best} if separated_seeds(df["_per_seed"].iloc[best], df["_per_seed"].iloc[runner]) else set()
     return {best}
 
 
@@ -141,6 +150,8 @@ def footnotes(df) -> list[str]:
                      "median over timed iterations (arena bench).")
     if "mIoU" in df:
         training = ", ".join(f"{s} schedule" for s in a.get("schedule") or []) or "training"
+        if a.get("schedule_text"):
+            training += f" ({a['schedule_text']})"
         data = ", ".join(a.get("dataset") or []) or "?"
         notes.append(f"mIoU (%): {training} on {data}; mean ± 95 % t-interval half-width over the seeds "
                      "(no interval with one seed).")
@@ -149,7 +160,10 @@ def footnotes(df) -> list[str]:
         notes.append(f"Δ mIoU: hybrid minus its base in points, the mean over seeds paired within one setting, "
                      f"with its 95 % t-interval; verdicts from Holm-adjusted p-values across the {n} comparison"
                      f"{'s' if n != 1 else ''} of this table (higher, lower, inconclusive, or equivalent within "
-                     f"±{a.get('delta', 1.0):g} points by a two-one-sided test); two seeds give no verdict.")
+                     f"±{a.get('delta', 1.0):g} points by a two-one-sided test); two seeds give no verdict; "
+                     "'degenerate': every seed gave the same Δ (no spread, so no test); 'both at chance': both "
+                     "networks predict at most one class (per-class IoU), or score an mIoU no higher than "
+                     "predicting one class can (1 / classes), so their difference says nothing.")
         per_seed = [f"{m}: {', '.join(f'{d:+.2f}' for d in ds)}"
                     for m, ds in zip(df["Method"], df["Per-seed Δ"]) if isinstance(ds, tuple)]
         if per_seed:
@@ -159,12 +173,18 @@ def footnotes(df) -> list[str]:
     if evaluated and timed and set(evaluated) != set(timed):
         notes.append(f"mIoU evaluated at {', '.join(evaluated)}; params, GMACs and speed at {', '.join(timed)}.")
     if a.get("setting_differences"):
-        what = "; ".join(f"{k}: {' vs '.join(str(v) for v in vs)}" for k, vs in a["setting_differences"].items())
-        notes.append(f"Several training settings (one line each, never averaged; pick one with --setting): {what}.")
+        fields = ", ".join(a["setting_differences"])
+        named = "; ".join(a.get("setting_labels", {}).values())
+        notes.append(f"Several training settings (one line each, never averaged), differing in {fields}: {named} "
+                     "(pick one with --setting and the id in parentheses).")
     if (~df["Published"]).sum() > 1:
-        notes.append("Bold: the best measured value per column, only where it is separated from the runner-up "
-                     "(mIoU: t-test on the seeds at 5 %; latency and FPS: p10-p90 ranges apart); published rows "
-                     "excluded. No bold in a column: the best is not separated.")
+        why = f" No bold mIoU: {a['bold_note']}." if a.get("bold_note") else ""
+        notes.append("Bold: the best measured value per column among the rows of one setting, only where it is "
+                     "separated from the runner-up (mIoU: the Verdict column's paired t-test, Holm-adjusted in "
+                     "its family, three or more seeds; latency and FPS: p10-p90 ranges apart); published rows "
+                     f"excluded. No bold in a column: the best is not separated.{why}")
+    if a.get("skipped"):
+        notes.append(f"Left out (no finite mIoU): {', '.join(a['skipped'])}.")
     paper = df[df["Published"]]
     if len(paper):
         sources = "; ".join(f"{m}: {s}" for m, s in dict(zip(paper["Method"], paper["Source"])).items())

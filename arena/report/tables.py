@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 
 from arena.errors import ArenaError
-from arena.report import frames
+from arena.report import frames, setting_labels
 from arena.report import published as pub
 
 # display column -> (summary column, decimals, best: "min" | "max" | None, the command that measures it)
@@ -34,7 +34,7 @@ COLUMNS = {
 DEFAULT = ("Method", "Backbone", "Resolution", "Params (M)", "GMACs", "FPS", "Device", "mIoU", "Δ mIoU", "Verdict")
 META = ("mIoU CI", "Seeds", "Published", "Source", "Precision", "Mode", "Dataset", "Schedule", "Split", "Group",
         "Hybrid", "Δ CI", "Per-seed Δ", "p", "p (Holm)", "Detectable", "Seeds for δ", "_per_seed", "_p10", "_p90",
-        "_eval_res")
+        "_eval_res", "_setting", "_bold_miou")
 GROUP_BY = ("network", "swap")
 
 
@@ -46,33 +46,63 @@ def table(summary, *, published: bool = False, group_by: str = "network", column
 
     One setting per table unless `allow_mixed` (the same refusal as `pareto.select`), except that
     several train settings of one schedule name (another iteration count, validation set, ...) give
-    one line each, never an average, with a Setting column; `setting` (an id, or its first
-    characters) keeps one. Each hybrid's Δ mIoU against its base is seed-paired within one setting,
-    with its 95 % interval and verdict (`arena.stats`, the ablation's function; Holm across the
-    table's comparisons; equivalence within ±`delta` points). `columns` that no row has, or that do
-    not exist, are one ArenaError line. `df.attrs` carries the setting (device, precision, mode,
-    dataset, schedule, group_by) and the comparisons' count for the footnotes.
+    one line each, never an average, with a Setting column naming what differs (`iters=6 (id)`);
+    `setting` (an id, or its first characters) keeps one. Each hybrid's Δ mIoU against its base is
+    seed-paired within one setting (`arena.stats.compare_seeds`, the ablation's rule), with its 95 %
+    interval and verdict; the best mIoU of each setting is bold only when separated from its
+    runner-up by the same rule, in the same Holm family (`_comparisons`). `columns` that no row has, or
+    that do not exist, are one ArenaError line. `df.attrs` carries the setting (device, precision,
+    mode, dataset, schedule, group_by) and the comparisons' count for the footnotes.
     """
-    from arena.stats import compare, holm_verdicts
-
     if not delta > 0:
         raise ArenaError(f"--delta must be positive (the equivalence margin, in mIoU points), got {delta:g}")
-    import pandas as pd
-
     if group_by not in GROUP_BY:
         raise ArenaError(f"--group-by {group_by!r} is not known: choose from {', '.join(GROUP_BY)}")
     for c in columns or ():
         if c not in COLUMNS:
             raise ArenaError(f"no table column {c!r}: choose from {', '.join(COLUMNS)}")
+    df = _select(summary, device=device, res=res, dataset=dataset, schedule=schedule, precision=precision,
+                 mode=mode, setting=setting, allow_mixed=allow_mixed)
+    df["backbone"] = df["base"].map(_backbone)
+    fields = summary.attrs.get("setting_fields", {})
+    keys = [k for k in frames.SETTING if k != "device"] + ["device", "setting"]
+    df["_key"] = df[keys].astype(object).where(df[keys].notna(), "").astype(str).agg("|".join, axis=1)
+    comparisons, bold, bold_note, counted = _comparisons(df, delta)
+    out = _measured_rows(df, comparisons, setting_labels.labels(fields, df["setting"].dropna()))
+    out["_bold_miou"] = bold
+    if published:
+        out = _with_published(out, df)
+    out = _ordered(out, group_by)
+
+    shown = list(columns) if columns else [c for c in DEFAULT if c == "Method" or out[c].notna().any()]
+    ids = list(dict.fromkeys(df["setting"].dropna()))
+    if not columns and len(ids) > 1:
+        shown.insert(shown.index("mIoU") if "mIoU" in shown else len(shown), "Setting")
+    for c in shown:
+        if c != "Method" and not out[c].notna().any():
+            raise ArenaError(f"no row has {c}: {COLUMNS[c][3]}")
+    result = out[shown + list(META)].copy()
+    attrs = {k: sorted({str(v) for v in df[src].dropna()}) for k, src in
+             (("device", "device"), ("precision", "precision"), ("mode", "mode"), ("resolution", "resolution"),
+              ("dataset", "dataset"), ("schedule", "schedule"), ("eval_resolution", "eval_resolution"))}
+    result.attrs.update(attrs, group_by=group_by, comparisons=counted, delta=delta, bold_note=bold_note, skipped=summary.attrs.get("skipped", []),
+                        setting_differences=setting_labels.differences(fields, ids) if len(ids) > 1 else {},
+                        setting_labels=setting_labels.labels(fields, ids),
+                        schedule_text=setting_labels.describe(fields.get(ids[0])) if len(ids) == 1 else "")
+    return result
+
+
+def _select(summary, *, device, res, dataset, schedule, precision, mode, setting, allow_mixed):
+    """The summary rows of the asked setting that have a measurement; mixed settings refused."""
     df = frames.filter_setting(summary, device=device, resolution=res, dataset=dataset, schedule=schedule,
                                precision=precision, mode=mode)
     if setting is not None:
         hit = df["setting"].fillna("").astype(str).str.startswith(str(setting)) & df["setting"].notna()
         if not hit.any():
-            present = sorted({str(v) for v in df["setting"].dropna()}) or ["none (no train rows)"]
+            named = setting_labels.labels(summary.attrs.get("setting_fields", {}), df["setting"].dropna())
+            present = sorted(named.values()) or ["none (no train rows)"]
             raise ArenaError(f"no rows for --setting {setting}: the results hold settings {', '.join(present)}")
         df = df[hit | df["miou"].isna()]
-    df.attrs["setting_fields"] = summary.attrs.get("setting_fields", {})
     measured = df[[c for c in ("params", "gmacs", "latency_ms", "fps", "miou") if c in df]].notna().any(axis=1)
     df = df[measured].copy()
     if not len(df):
@@ -83,18 +113,61 @@ def table(summary, *, published: bool = False, group_by: str = "network", column
         raise ArenaError(f"the rows hold {len(frames.groups(df))} settings that cannot share one table "
                          f"({frames.describe_groups(df, frames.SETTING)}): select one with {options}, "
                          "or pass --allow-mixed")
-    df["backbone"] = df["base"].map(_backbone)
-    keys = [k for k in frames.SETTING if k != "device"] + ["device", "setting"]
-    key = df[keys].astype(object).where(df[keys].notna(), "").astype(str).agg("|".join, axis=1)
-    seeds_of = {(sp, k): ps for sp, k, ps in zip(df["spec"], key, df["per_seed"]) if isinstance(ps, dict)}
-    comparisons = []
-    for b, k, sp, h in zip(df["base_spec"], key, df["spec"], df["hybrid"]):
-        base, mine = seeds_of.get((b, k)), seeds_of.get((sp, k))
-        common = sorted(set(base or ()) & set(mine or ()))
-        comparisons.append(compare([base[s] for s in common], [mine[s] for s in common], delta)
-                           if h and len(common) >= 2 else None)
-    counted = holm_verdicts([c for c in comparisons if c])
+    return df
+
+
+def _comparisons(df, delta: float):
+    """Each hybrid against its base (seed-paired within one setting key), and each setting's best
+    mIoU against its runner-up, adjusted by Holm as one family. Returns (the hybrids' comparisons,
+    one per row or None; which rows are bold in mIoU; why a setting has no bold, or ""; the size of
+    the Holm family)."""
+    from arena.stats import VERDICT_MIN_PAIRS, compare_seeds, holm_verdicts, separated_by_verdict
+
+    seeds_of = {(sp, k): ps for sp, k, ps in zip(df["spec"], df["_key"], df["per_seed"]) if isinstance(ps, dict)}
+    chance = {(sp, k): bool(c) for sp, k, c in zip(df["spec"], df["_key"], df["at_chance"])}
+    hybrids = [compare_seeds(seeds_of.get((b, k)), seeds_of.get((sp, k)), delta,
+                             chance=chance.get((b, k), False) and chance.get((sp, k), False)) if h else None
+               for b, k, sp, h in zip(df["base_spec"], df["_key"], df["spec"], df["hybrid"])]
+    row_of = {(sp, k): i for i, (sp, k) in enumerate(zip(df["spec"], df["_key"]))}
+    pairs = {frozenset((row_of.get((b, k)), i)): c for i, (b, k, c) in enumerate(zip(df["base_spec"], df["_key"],
+                                                                                       hybrids)) if c}
+    contests, reasons = [], []  # (best row, the comparison best - runner-up) per setting key
+    for key in dict.fromkeys(df["_key"]):
+        shown = {i: round(float(m), 1) for i, (k, m) in enumerate(zip(df["_key"], df["miou"])) if k == key and m == m}
+        if len(shown) < 2:
+            continue
+        ranked = sorted(shown, key=shown.get, reverse=True)
+        if shown[ranked[0]] == shown[ranked[1]]:
+            continue  # tied as displayed: nothing to bold
+        best, runner = ranked[0], ranked[1]
+        same = pairs.get(frozenset((best, runner)))  # a hybrid and its base: already in the family, once
+        if same is not None and same["n"] >= VERDICT_MIN_PAIRS:
+            contests.append((best, same))
+            continue
+        c = compare_seeds(df["per_seed"].iloc[runner], df["per_seed"].iloc[best], delta,
+                          chance=bool(df["at_chance"].iloc[runner]) and bool(df["at_chance"].iloc[best]))
+        if c is None or c["n"] < VERDICT_MIN_PAIRS:
+            n = 0 if c is None else c["n"]
+            reasons.append(f"the best mIoU shares {n} seed(s) with its runner-up; bold needs "
+                           f"{VERDICT_MIN_PAIRS} or more, paired")
+            continue
+        contests.append((best, c))
+    family = [c for c in hybrids if c] + [c for _, c in contests]
+    counted = holm_verdicts(list({id(c): c for c in family}.values()))
+    bold = [False] * len(df)
+    for best, c in contests:
+        bold[best] = separated_by_verdict(c)
+        if not bold[best]:
+            reasons.append(f"best vs runner-up: {c['verdict'] if c['verdict'] != 'descriptive' else 'no verdict'}")
+    return hybrids, bold, "; ".join(dict.fromkeys(reasons)), counted
+
+
+def _measured_rows(df, comparisons, labels):
+    """arena's own rows in display columns (and the META columns the renderers read)."""
+    import pandas as pd
+
     out = pd.DataFrame({name: df[src].to_numpy() if src in df else None for name, (src, *_rest) in COLUMNS.items()})
+    out["Setting"] = [labels.get(s) if s is not None and s == s else None for s in df["setting"]]
     out["Δ mIoU"] = [c["mean"] if c else math.nan for c in comparisons]
     out["Verdict"] = [_verdict_text(c) if c else None for c in comparisons]
     out["Δ CI"] = [tuple(c["ci"]) if c else None for c in comparisons]
@@ -103,41 +176,40 @@ def table(summary, *, published: bool = False, group_by: str = "network", column
     out["p (Holm)"] = [c["p_holm"] if c and c["p_holm"] is not None else math.nan for c in comparisons]
     out["Detectable"] = [c["min_detectable"] if c else math.nan for c in comparisons]
     out["Seeds for δ"] = [c["seeds_needed"] if c else None for c in comparisons]
-    out["_per_seed"] = df["per_seed"].to_numpy()
-    out["_p10"] = df["latency_p10"].to_numpy()
-    out["_p90"] = df["latency_p90"].to_numpy()
-    out["_eval_res"] = df["eval_resolution"].to_numpy()
-    out["mIoU CI"] = df["miou_ci"].to_numpy()
-    out["Seeds"] = df["n_seeds"].to_numpy()
+    for name, src in (("_per_seed", "per_seed"), ("_p10", "latency_p10"), ("_p90", "latency_p90"),
+                      ("_eval_res", "eval_resolution"), ("mIoU CI", "miou_ci"), ("Seeds", "n_seeds"),
+                      ("Precision", "precision"), ("Mode", "mode"), ("Dataset", "dataset"), ("Schedule", "schedule"),
+                      ("Hybrid", "hybrid"), ("_swaps", "swaps"), ("_setting", "setting")):
+        out[name] = df[src].to_numpy()
     out["Published"] = False
     out["Source"] = "arena"
-    out["Precision"] = df["precision"].to_numpy()
-    out["Mode"] = df["mode"].to_numpy()
-    out["Dataset"] = df["dataset"].to_numpy()
-    out["Schedule"] = df["schedule"].to_numpy()
     out["Split"] = None
-    out["Hybrid"] = df["hybrid"].to_numpy()
     out["_base"] = df["base"].astype(str).to_numpy()
-    out["_swaps"] = df["swaps"].to_numpy()
+    return out
 
-    if published:
-        datasets = {str(d) for d in df["dataset"].dropna()}
-        which = "camvid" if datasets == {"camvid"} else "cityscapes"
-        paper = pub.frame(dataset=which, headline_only=True)
-        present = set(out["_base"])
-        if present & set(paper["variant"]):
-            paper = paper[paper["variant"].isin(present)]
-        rows = pd.DataFrame({"Method": paper["method"], "Backbone": paper["backbone"],
-                             "Resolution": paper["resolution"], "Params (M)": paper["params_m"],
-                             "GMACs": paper["gmacs"], "Latency (ms)": paper["latency_ms"], "FPS": paper["fps"],
-                             "Device": paper["gpu"], "mIoU": paper["miou"], "Δ mIoU": math.nan, "Verdict": None,
-                             "Setting": None, "mIoU CI": math.nan,
-                             "Seeds": math.nan, "Published": True, "Source": paper["source"],
-                             "Precision": paper["framework"], "Mode": None, "Dataset": paper["dataset"],
-                             "Schedule": None, "Split": paper["split"], "Hybrid": False,
-                             "_base": paper["variant"], "_swaps": "\0published"})
-        out = pd.concat([out, rows], ignore_index=True)
 
+def _with_published(out, df):
+    """The papers' headline rows of the networks shown (all of them when none is shown) appended."""
+    import pandas as pd
+
+    datasets = {str(d) for d in df["dataset"].dropna()}
+    paper = pub.frame(dataset="camvid" if datasets == {"camvid"} else "cityscapes", headline_only=True)
+    present = set(out["_base"])
+    if present & set(paper["variant"]):
+        paper = paper[paper["variant"].isin(present)]
+    rows = pd.DataFrame({"Method": paper["method"], "Backbone": paper["backbone"],
+                         "Resolution": paper["resolution"], "Params (M)": paper["params_m"],
+                         "GMACs": paper["gmacs"], "Latency (ms)": paper["latency_ms"], "FPS": paper["fps"],
+                         "Device": paper["gpu"], "mIoU": paper["miou"], "Δ mIoU": math.nan, "Verdict": None,
+                         "Setting": None, "mIoU CI": math.nan, "Seeds": math.nan, "Published": True,
+                         "Source": paper["source"], "Precision": paper["framework"], "Mode": None,
+                         "Dataset": paper["dataset"], "Schedule": None, "Split": paper["split"], "Hybrid": False,
+                         "_base": paper["variant"], "_swaps": "\0published", "_bold_miou": False})
+    return pd.concat([out, rows], ignore_index=True)
+
+
+def _ordered(out, group_by: str):
+    """Rows grouped by network (base, its hybrids, its papers' rows) or by swap, with `Group`."""
     if group_by == "network":
         first = {b: i for i, b in enumerate(dict.fromkeys(out["_base"]))}
         out["Group"] = out["_base"]
@@ -147,32 +219,16 @@ def table(summary, *, published: bool = False, group_by: str = "network", column
         out["Group"] = [("published" if p else (s or "base")) for s, p in zip(out["_swaps"], out["Published"])]
         out["_order"] = [(2 if p else (1 if s else 0), s if not p else "", b, str(m)) for s, p, b, m in
                          zip(out["_swaps"], out["Published"], out["_base"], out["Method"])]
-    out = out.iloc[sorted(range(len(out)), key=lambda i: out["_order"].iloc[i])].reset_index(drop=True)
-
-    shown = list(columns) if columns else [c for c in DEFAULT if c == "Method" or out[c].notna().any()]
-    differing = frames.setting_differences_of(df)
-    if not columns and out["Setting"].dropna().nunique() > 1:
-        shown.insert(shown.index("mIoU") if "mIoU" in shown else len(shown), "Setting")
-    for c in shown:
-        if c != "Method" and not out[c].notna().any():
-            raise ArenaError(f"no row has {c}: {COLUMNS[c][3]}")
-    result = out[shown + list(META)].copy()
-    result.attrs.update(
-        group_by=group_by,
-        device=sorted({str(v) for v in df["device"].dropna()}),
-        precision=sorted({str(v) for v in df["precision"].dropna()}),
-        mode=sorted({str(v) for v in df["mode"].dropna()}),
-        resolution=sorted({str(v) for v in df["resolution"].dropna()}),
-        dataset=sorted({str(v) for v in df["dataset"].dropna()}),
-        schedule=sorted({str(v) for v in df["schedule"].dropna()}),
-        eval_resolution=sorted({str(v) for v in df["eval_resolution"].dropna()}),
-        comparisons=counted, delta=delta, setting_differences=differing,
-    )
-    return result
+    return out.iloc[sorted(range(len(out)), key=lambda i: out["_order"].iloc[i])].reset_index(drop=True)
 
 
 def _verdict_text(c) -> str:
-    return "2 seeds: no verdict" if c["verdict"] == "descriptive" else c["verdict"]
+    """The Verdict cell: the verdict, with the zero-spread and too-few-seeds cases said in words."""
+    from arena.stats import DEGENERATE, degenerate_text
+
+    if c["verdict"] == DEGENERATE:
+        return degenerate_text(c)
+    return f"{c['n']} seeds: no verdict" if c["verdict"] == "descriptive" else c["verdict"]
 
 
 def _backbone(base) -> str | None:

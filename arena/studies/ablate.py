@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from arena.errors import ArenaError
-from arena.stats import compare, holm_verdicts, log_ratio
+from arena.stats import at_chance, compare_seeds, holm_verdicts, log_ratio
 from arena.store import latest_records
 
 MIOU_DELTA = 1.0  # points: the default equivalence margin of an mIoU difference
@@ -166,7 +166,7 @@ def _latency(entry, by, base, spec, res, latency_delta, allow_mixed) -> None:
 def _accuracy(entry, by, base, spec, delta, allow_mixed) -> None:
     train_b = {r["seed"]: r for r in latest_records(by.get(("train", base), []), key=lambda r: r["seed"])}
     train_s = {r["seed"]: r for r in latest_records(by.get(("train", spec), []), key=lambda r: r["seed"])}
-    seeds = sorted(set(train_b) & set(train_s))
+    seeds = sorted(set(train_b) & set(train_s), key=str)
     if not seeds:
         return
     settings = {train_b[s]["setting"]["id"] for s in seeds} | {train_s[s]["setting"]["id"] for s in seeds}
@@ -175,11 +175,21 @@ def _accuracy(entry, by, base, spec, delta, allow_mixed) -> None:
                          f"({', '.join(sorted(settings))}): rows are paired only within one setting; "
                          "rerun the ablation into a fresh --out")
     mixed = [m for s in seeds for m in [_versions(train_b[s], train_s[s], allow_mixed)] if m]
-    a = [100 * train_b[s]["metrics"]["miou"] for s in seeds]
-    b = [100 * train_s[s]["metrics"]["miou"] for s in seeds]
-    entry["miou"] = {**compare(a, b, delta), "base_mean": sum(a) / len(a), "base": a, "swapped": b, "seeds": seeds,
+    chance = all(_at_chance(r[s]) for r in (train_b, train_s) for s in seeds)
+    c = compare_seeds({s: 100 * train_b[s]["metrics"]["miou"] for s in seeds},
+                      {s: 100 * train_s[s]["metrics"]["miou"] for s in seeds}, delta, chance=chance)
+    if c is None:  # one seed in common: nothing to pair
+        return
+    a = [100 * train_b[s]["metrics"]["miou"] for s in c["seeds"]]
+    entry["miou"] = {**c, "base_mean": sum(a) / len(a), "base": a,
+                     "swapped": [100 * train_s[s]["metrics"]["miou"] for s in c["seeds"]],
                      "unit": "points", "paired_by": "seed", "schedule": train_b[seeds[0]]["schedule"],
                      "setting": settings.pop(), **({"mixed_versions": mixed[0]} if mixed else {})}
+
+
+def _at_chance(row) -> bool:
+    m = row.get("metrics") or {}
+    return at_chance(m.get("iou"), m.get("miou"), ((row.get("protocol") or {}).get("data") or {}).get("classes"))
 
 
 def _version(row) -> str:

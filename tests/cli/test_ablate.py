@@ -71,8 +71,12 @@ def test_verdicts_in_json_and_mixed_versions_refused(tmp_path):
     for key in ("n", "mean", "ci", "p", "p_holm", "verdict", "per_seed", "min_detectable", "seeds_needed"):
         assert key in miou and key in latency, key
     assert miou["n"] == 3 and len(miou["per_seed"]) == 3
-    assert miou["verdict"] in ("higher", "lower", "inconclusive", "equivalent within ±1")
-    assert result["ablation"]["counts"] == {"latency": 1, "miou": 1}
+    # two smoke iterations leave both networks predicting one class: said as such, never compared
+    assert miou["verdict"] in ("higher", "lower", "inconclusive", "equivalent within ±1", "both at chance",
+                               "degenerate")
+    judged = miou["verdict"] not in ("both at chance", "degenerate")
+    assert result["ablation"]["counts"] == {"latency": 1, "miou": int(judged)}
+    assert "NaN" not in r.stdout
     assert latency["ratio_ci"][0] <= latency["ratio"] <= latency["ratio_ci"][1]
     # a row of the pair made by other code: refused in one line naming both, or allowed and marked
     path = out / "train.jsonl"
@@ -100,3 +104,4 @@ def test_ctrl_c_keeps_finished_jobs_and_says_how_to_resume(tmp_path, monkeypatch
     last = r.output.strip().splitlines()[-1]
     assert last.startswith("error: interrupted: every finished job is kept; resume with: arena ")
     assert len((tmp_path / "o" / "profile.jsonl").read_text().splitlines()) == 2  # the profiles ran before
+

@@ -58,3 +58,38 @@ def test_demo_runs_and_reuses_its_rows(tmp_path, monkeypatch):
     assert all(p.exists() for p in first["pareto"].paths) and (tmp_path / "d" / "table.tex").is_file()
     again = demo.run_demo(tmp_path / "d", threads=2)
     assert all(r["to_run"] == 0 for r in again["runs"])  # a second run only redraws the reports
+
+
+def test_the_terminal_table_keeps_markup_like_names(tmp_path):
+    """The footnotes name `fast_scnn[upsampler=gai]`: today rich read `[upsampler=gai]` as markup and
+    printed the hybrid's per-seed deltas under the base network's name."""
+    folder = synth.study(tmp_path / "rows")
+    r = run_cli("table", folder)
+    assert r.exit_code == 0, r.output
+    assert "fast_scnn[upsampler=gai]: +3.00" in r.stdout.replace("\n", " ")
+
+
+def test_rank_keeps_markup_like_names(tmp_path):
+    rows = []
+    for iters in (120, 240):
+        for spec, m in (("fast_scnn", 0.5), ("fast_scnn[upsampler=gai]", 0.6), ("sgcpnet", 0.4)):
+            rows += [synth.train(spec, m + 0.01 * seed + iters / 1e4, seed, iters=iters) for seed in range(2)]
+    r = run_cli("rank", synth.write(tmp_path / "rows", rows))
+    assert r.exit_code == 0, r.output
+    assert "fast_scnn[upsampler=gai]" in r.stdout
+
+
+def test_demo_prints_one_plain_line_per_step_when_stderr_is_no_terminal(monkeypatch):
+    """Today the transient bar printed nothing at all when stderr was a file or a pipe."""
+    from arena.cli.render import results as render_results
+    from arena.report import demo
+
+    def fake(out, threads=None, on_progress=None):
+        for i, what in enumerate(("profile fast_scnn", "train fast_scnn seed 0")):
+            on_progress(i, 2, what)
+        raise SystemExit(0)  # the report itself is not what this test is about
+
+    monkeypatch.setattr(demo, "run_demo", fake)
+    monkeypatch.setattr(render_results, "demo_report", lambda o: [])
+    r = run_cli("demo")
+    assert "demo [1/2] profile fast_scnn" in r.stderr and "demo [2/2] train fast_scnn seed 0" in r.stderr

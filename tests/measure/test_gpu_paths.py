@@ -73,11 +73,11 @@ def test_device_scope_enters_the_gpu_named(monkeypatch):
 
 @pytest.fixture
 def tf32_by_default():
-    """torch's default on CUDA: cuDNN convolutions may use TF32."""
-    conv = torch.backends.cudnn.conv
-    saved, conv.fp32_precision = conv.fp32_precision, "tf32"
-    yield conv
-    conv.fp32_precision = saved
+    """torch's default on CUDA: cuDNN convolutions may use TF32 (set through the one API arena uses)."""
+    cudnn = torch.backends.cudnn
+    saved, cudnn.allow_tf32 = cudnn.allow_tf32, True
+    yield cudnn
+    cudnn.allow_tf32 = saved
 
 
 def test_the_fp32_reference_runs_without_tf32(tf32_by_default):
@@ -86,7 +86,19 @@ def test_the_fp32_reference_runs_without_tf32(tf32_by_default):
     case.net.register_forward_pre_hook(lambda m, a: states.append(timing.tf32_state()))
     result = bench.accuracy(case)
     assert states == [{"conv": False, "matmul": False}] and result["flagged"] is False
-    assert tf32_by_default.fp32_precision == "tf32"  # restored after
+    assert tf32_by_default.allow_tf32 is True  # restored after
+
+
+@pytest.mark.parametrize("dtype, tf32", [("fp32", False), ("tf32", True)])
+def test_every_tf32_reader_agrees_inside_the_math_mode(dtype, tf32):
+    """What inductor reads (torch.backends.cudnn.allow_tf32 in its conv templates, matmul.fp32_precision
+    in its mm templates) and the legacy matmul flag all answer, and agree. Today's per-operator
+    fp32_precision switches made the first raise: "cuDNN conv and cuDNN RNN have different TF32 flags"."""
+    with timing.math_mode(dtype):
+        assert torch.backends.cudnn.allow_tf32 is tf32
+        assert torch.backends.cuda.matmul.allow_tf32 is tf32
+        assert torch.backends.cuda.matmul.fp32_precision == ("tf32" if tf32 else "ieee")
+        assert timing.tf32_state() == {"conv": tf32, "matmul": tf32}
 
 
 class FakeAllocator:
@@ -104,6 +116,30 @@ class FakeAllocator:
             self.peak = max(self.peak, self.allocated + held + transient)
             self.allocated += held
         return run
+
+
+def test_the_sink_keeps_a_copy_never_a_view_of_an_fp32_output():
+    """A CUDA-graph replay overwrites its static output. Today's sink kept `.float()` of the first
+    output, which for fp32 is the output itself: the next replay changed the sum."""
+    static = torch.full((1, 19, 8, 8), 2.0)  # fp32, as a graph's static output
+    sink = timing.Sink()
+    sink.consume(static)
+    static.fill_(100.0)  # the next replay
+    assert sink.total.item() == 2.0
+    assert sink.total.untyped_storage().data_ptr() != static.untyped_storage().data_ptr()
+
+
+def test_memory_is_measured_after_the_autotuning_call(monkeypatch):
+    """The first call autotunes (cudnn.benchmark tries algorithms with 80 bytes of workspace here);
+    the case's memory is what it holds (100) plus the peak of a warmed call (30), and the autotuning
+    peak (100 + 80) is reported apart. Today's prepare measured the first call: 180 as the memory."""
+    gpu = FakeAllocator(monkeypatch)
+    first_call = gpu.case(held=100, transient=80)
+    warm_call = gpu.case(held=0, transient=30)
+    out, memory, setup_peak = prep.measure_warm_memory("cuda", lambda: first_call() or "ready",
+                                                       lambda ready: warm_call())
+    assert (out, memory, setup_peak) == ("ready", 130, 180)
+    assert prep.measure_warm_memory("cpu", lambda: 1, lambda ready: None) == (1, None, None)
 
 
 def test_each_case_gets_its_own_peak_memory(monkeypatch):

@@ -182,3 +182,51 @@ def test_front_points_not_separated_from_a_neighbour_are_marked(tmp_path):
     found = pareto.fronts(points).sort_values("latency_ms")
     assert list(found["spec"]) == ["sgcpnet", "fast_scnn", "fanet18"]
     assert list(found["separated"]) == [False, False, True]
+
+
+def test_two_seeds_leave_every_front_point_hollow(tmp_path):
+    """sgcpnet (2 ms; 50, 52) and fast_scnn (4 ms; 60, 62.5): paired deltas 10, 10.5, a one-degree-of-
+    freedom t = 41 (p = 0.016) that today's code filled on; the table gives two seeds no verdict, so the
+    plot, on the table's rule, leaves both hollow."""
+    rows = []
+    for spec, ms, mious in (("sgcpnet", 2.0, (0.50, 0.52)), ("fast_scnn", 4.0, (0.60, 0.625))):
+        rows.append(synth.bench(spec, ms))
+        rows += [synth.train(spec, m, seed) for seed, m in enumerate(mious)]
+    points = pareto.select(frames.summary(frames.load_rows(synth.write(tmp_path, rows))))
+    assert list(pareto.fronts(points)["separated"]) == [False, False]
+
+
+def test_settings_are_named_by_value_in_the_legend_and_caption(tmp_path):
+    """Two settings (120 and 240 iterations): each group is named `iters=120 (id)`, never by its bare
+    hash; one setting alone is described in the caption with its iterations, batch and crop."""
+    rows = [synth.bench("fast_scnn", 4.0), synth.bench("sgcpnet", 2.0)]
+    for iters in (120, 240):
+        rows += [synth.train(s, m, seed, iters=iters) for s in ("fast_scnn", "sgcpnet")
+                 for seed, m in enumerate((0.5, 0.52, 0.55))]
+    summary = frames.summary(frames.load_rows(synth.write(tmp_path, rows)))
+    points = pareto.select(summary, allow_mixed=True)
+    groups = sorted(set(points["group"]))
+    assert len(groups) == 2 and "iters=120 (" in groups[0] and "iters=240 (" in groups[1]
+    assert not any("setting=" in g for g in groups)
+    one = pareto.select(summary, setting=points["setting"].iloc[0])
+    text = pareto.caption(one, "latency")
+    assert "iterations of batch 4, crop 128x256" in text
+
+
+def test_json_front_has_no_nan_token(tmp_path):
+    """One seed each: the interval is NaN. Today `arena pareto --json` wrote a bare NaN (not JSON)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from arena.cli import app
+
+    rows = []
+    for spec, ms, m in (("sgcpnet", 2.0, 0.50), ("fast_scnn", 4.0, 0.60)):
+        rows += [synth.bench(spec, ms), synth.train(spec, m, 0)]
+    folder = synth.write(tmp_path / "r", rows)
+    r = CliRunner().invoke(app, ["pareto", str(folder), "--json", "--out", str(tmp_path / "plots")])
+    assert r.exit_code == 0, r.output
+    assert "NaN" not in r.stdout
+    front = json.loads(r.stdout)
+    assert front[0]["miou_ci"] is None

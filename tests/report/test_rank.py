@@ -77,7 +77,10 @@ def proxy_folder(folder):
 def test_rank_by_schedule_and_seed_and_against_the_papers(tmp_path):
     folder = proxy_folder(tmp_path / "proxy")
     out = rank(folder, "schedule")
-    assert [s["label"] for s in out["settings"]] == ["demo 120 it", "demo 360 it"]
+    # named by the field that differs, by value, the id as a suffix (never the hash alone)
+    assert [s["label"] for s in out["settings"]] == [f"iters=120 ({out['settings'][0]['id']})",
+                                                     f"iters=360 ({out['settings'][1]['id']})"]
+    short_label, long_label = (s["label"] for s in out["settings"])
     (budgets,) = out["comparisons"]
     assert budgets["n"] == 5 and budgets["tau"] == pytest.approx(0.8) and budgets["p"] == pytest.approx(5 / 120)
     assert budgets["order_a"] == FIVE
@@ -86,8 +89,8 @@ def test_rank_by_schedule_and_seed_and_against_the_papers(tmp_path):
     assert short["n"] == 5 and short["tau"] == pytest.approx(0.4) and short["p"] == pytest.approx(29 / 120)
     assert short["order_b"] == ["gain18", "s2fpn18", "fanet18", "sgcpnet", "fast_scnn"]
     seeds = rank(folder, "seed")["comparisons"]
-    assert [(c["a"], c["b"]) for c in seeds] == [("demo 120 it seed 0", "demo 120 it seed 1"),
-                                                ("demo 360 it seed 0", "demo 360 it seed 1")]
+    assert [(c["a"], c["b"]) for c in seeds] == [(f"{short_label} seed 0", f"{short_label} seed 1"),
+                                                (f"{long_label} seed 0", f"{long_label} seed 1")]
     assert all(c["tau"] == pytest.approx(1.0) and c["p"] == pytest.approx(1 / 120) for c in seeds)
 
 
@@ -95,7 +98,7 @@ def test_the_command_prints_and_writes_json(tmp_path):
     folder = proxy_folder(tmp_path / "proxy")
     r = CliRunner().invoke(app, ["rank", str(folder)])
     assert r.exit_code == 0, r.output
-    assert "demo 120 it" in r.output and "0.80" in r.output and "0.042" in r.output
+    assert "iters=120 (" in r.output and "0.80" in r.output and "0.042" in r.output
     r = CliRunner().invoke(app, ["rank", str(folder), "--by", "seed", "--json"])
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["by"] == "seed"
@@ -118,3 +121,22 @@ def test_bad_inputs_are_one_line(tmp_path):
                        for it in (120, 360)])
     with pytest.raises(ArenaError, match="3 networks"):
         rank(two)
+
+
+def test_a_nan_miou_is_skipped_with_one_warning_never_ranked(tmp_path):
+    """An imported row with mIoU NaN: today's code ranked it (tau NaN, p = 0.0). Now it is left out,
+    named in one warning line, and the JSON holds no NaN token."""
+    folder = proxy_folder(tmp_path / "proxy")
+    Store(folder).append([row("fast_scnn", float("nan"), 2, 120)])
+    out = rank(folder, "schedule")
+    assert out["skipped"] == ["fast_scnn seed 2"]
+    assert all(c["p"] == c["p"] and c["tau"] == c["tau"] for c in out["comparisons"])
+    r = CliRunner().invoke(app, ["rank", str(folder), "--json"])
+    assert r.exit_code == 0 and "NaN" not in r.stdout
+    assert json.loads(r.stdout)["skipped"] == ["fast_scnn seed 2"]
+    assert "left out 1 train row(s) without a finite mIoU: fast_scnn seed 2" in r.stderr
+
+
+def test_permutation_p_of_nan_scores_is_undefined_never_zero():
+    p, how = permutation_p([1.0, 2.0, 3.0], [1.0, float("nan"), 3.0])
+    assert p != p and "NaN" in how

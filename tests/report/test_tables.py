@@ -64,7 +64,9 @@ def test_latex_escapes_bolds_and_daggers(summary):
     assert r"\texttt{fanet18[upsampler=gai]}" in tex and r"\texttt{fast\_scnn[upsampler=gai]}" in tex
     assert r"\texttt{fast\_scnn}" in tex and "fast_scnn" not in tex
     assert r"\textbf{0.61}" in tex and r"\textbf{0.90}" in tex and r"\textbf{500.0}" in tex  # sgcpnet: min, min, max
-    assert r"\textbf{58.0 \textpm{} 2.5}" in tex  # the best mIoU
+    # the best mIoU (58.0) over the runner-up (fanet18[upsampler=gai], 57.0): per-seed deltas 1, 1, 1 have
+    # no spread, a degenerate comparison, no verdict-grade evidence: not bold, and the footnote says why
+    assert r"\textbf{58.0" not in tex and "No bold mIoU: best vs runner-up: degenerate" in tex
     assert tex.count(r"$^{\dagger}$") == 3 and r"\dag{} published" in tex  # SGCPNet, Fast-SCNN, FANet-18
     assert r"$\Delta$ mIoU" in tex and r"mIoU (\%)" in tex and r"Speed \& accuracy" in tex
     assert r"\toprule" in tex and r"\midrule" in tex and r"\bottomrule" in tex
@@ -130,8 +132,13 @@ def test_two_settings_of_one_schedule_name_are_two_lines_never_averaged(tmp_path
     df = tables.table(summary)
     assert sorted(df["mIoU"].tolist()) == pytest.approx([22.0, 52.0])  # never 37.0
     assert "Setting" in df.columns and df["Setting"].nunique() == 2
-    assert "schedule.iters: 120 vs 240" in "\n".join(table_format.footnotes(df))
-    one = df["Setting"].iloc[0]
+    # named by value, the hash only as a suffix for --setting
+    labels = sorted(df["Setting"])
+    assert labels[0].startswith("iters=120 (") and labels[1].startswith("iters=240 (")
+    notes = "\n".join(table_format.footnotes(df))
+    assert "differing in schedule.iters: " in notes and labels[0] in notes and labels[1] in notes
+    one = df["_setting"].iloc[0]
+    assert df["Setting"].iloc[0].endswith(f"({one})")
     picked = tables.table(summary, setting=one[:6])
     assert len(picked) == 1 and picked["mIoU"].iloc[0] == df["mIoU"].iloc[0]
     with pytest.raises(ArenaError) as e:
@@ -152,3 +159,90 @@ def test_delta_must_be_positive(summary):
     with pytest.raises(ArenaError) as e:
         tables.table(summary, delta=0)
     assert "--delta must be positive" in one_line(e)
+
+
+def test_bold_compares_rows_of_one_setting_only(tmp_path):
+    """fast_scnn at 240 iterations (52.0) is separated from fast_scnn at 120 (51.4; deltas 0.6, 0.5,
+    0.65, another setting), but within its own setting not from sgcpnet (51.0; deltas -1, 3, 1:
+    p = 0.46): nothing bold. Today's code ranked the two settings together and bolded 52.0."""
+    rows = [synth.train("fast_scnn", m, s, iters=240) for s, m in enumerate((0.50, 0.52, 0.54))]
+    rows += [synth.train("sgcpnet", m, s, iters=240) for s, m in enumerate((0.51, 0.49, 0.53))]
+    rows += [synth.train("fast_scnn", m, s, iters=120) for s, m in enumerate((0.494, 0.515, 0.5335))]
+    df = tables.table(frames.summary(frames.load_rows(synth.write(tmp_path, rows))))
+    assert "**" not in table_format.to_markdown(df, notes=False)
+
+
+def test_bold_within_a_setting_when_the_paired_test_separates(tmp_path):
+    """Two settings, each with two networks: in one, fast_scnn beats sgcpnet by 10, 11, 12 points
+    (t = 11 / (1 / sqrt 3) = 19.1, p = 0.003; Holm over the two settings' contests: 0.006): bold; in
+    the other the deltas are 0.5, -0.5, 1 (p = 0.47): not bold."""
+    rows = [synth.train("fast_scnn", m, s, iters=240) for s, m in enumerate((0.60, 0.62, 0.64))]
+    rows += [synth.train("sgcpnet", m, s, iters=240) for s, m in enumerate((0.50, 0.51, 0.52))]
+    rows += [synth.train("fast_scnn", m, s, iters=120) for s, m in enumerate((0.205, 0.215, 0.25))]
+    rows += [synth.train("sgcpnet", m, s, iters=120) for s, m in enumerate((0.20, 0.22, 0.24))]
+    df = tables.table(frames.summary(frames.load_rows(synth.write(tmp_path, rows))))
+    bold = [(m, s) for m, s, b in zip(df["Method"], df["Setting"], df["_bold_miou"]) if b]
+    assert len(bold) == 1 and bold[0][0] == "fast_scnn" and bold[0][1].startswith("iters=240")
+
+
+def test_two_seeds_give_no_bold_and_the_footnote_says_why(tmp_path):
+    """Two seeds whose paired deltas (10, 10.5) a one-degree-of-freedom t-test calls separated
+    (t = 10.25 / 0.25 = 41, p = 0.016; the old rule bolded on it): two seeds give no verdict, so no bold."""
+    rows = [synth.train("fast_scnn", m, s) for s, m in enumerate((0.60, 0.625))]
+    rows += [synth.train("sgcpnet", m, s) for s, m in enumerate((0.50, 0.52))]
+    df = tables.table(frames.summary(frames.load_rows(synth.write(tmp_path, rows))))
+    md = table_format.to_markdown(df)
+    assert "**" not in md.split("\n\n")[0]
+    assert "shares 2 seed(s) with its runner-up; bold needs 3 or more" in md
+
+
+def test_zero_spread_is_degenerate_never_equivalent(tmp_path):
+    """A collapsed smoke run: base and hybrid score the same at every seed (deltas 0, 0, 0). Today's
+    code printed 'equivalent within ±1' (TOST p set to 0 by convention)."""
+    rows = [synth.train("fast_scnn", 0.10, s) for s in range(3)]
+    rows += [synth.train("fast_scnn[upsampler=gai]", 0.10, s) for s in range(3)]
+    df = tables.table(frames.summary(frames.load_rows(synth.write(tmp_path, rows))))
+    verdict = df.loc[df["Method"] == "fast_scnn[upsampler=gai]", "Verdict"].iloc[0]
+    assert verdict == "degenerate: every seed gave Δ = +0.00"
+    assert df.attrs["comparisons"] == 0  # not in the Holm family
+
+
+def test_identical_nonzero_deltas_are_degenerate_never_higher(tmp_path):
+    """Deltas 2, 2, 2 (to rounding): today's code set p = 0 and said 'higher'."""
+    rows = [synth.train("fast_scnn", m, s) for s, m in enumerate((0.50, 0.51, 0.52))]
+    rows += [synth.train("fast_scnn[upsampler=gai]", m, s) for s, m in enumerate((0.52, 0.53, 0.54))]
+    df = tables.table(frames.summary(frames.load_rows(synth.write(tmp_path, rows))))
+    verdict = df.loc[df["Method"] == "fast_scnn[upsampler=gai]", "Verdict"].iloc[0]
+    assert verdict == "degenerate: every seed gave Δ = +2.00"
+    assert "**" not in table_format.to_markdown(df, notes=False)
+
+
+def test_both_at_chance_is_said_not_compared(tmp_path):
+    """Both sides predict one class (every per-class IoU but one is 0) at every seed: 'both at chance',
+    whatever the deltas."""
+    def chance(spec, road, seed):
+        row = synth.train(spec, road / 3, seed)
+        row["metrics"]["iou"] = {"road": road, "car": 0.0, "sky": 0.0}
+        return row
+    rows = [chance("fast_scnn", v, s) for s, v in enumerate((0.30, 0.36, 0.33))]
+    rows += [chance("fast_scnn[upsampler=gai]", v, s) for s, v in enumerate((0.40, 0.41, 0.45))]
+    df = tables.table(frames.summary(frames.load_rows(synth.write(tmp_path, rows))))
+    assert df.loc[df["Method"] == "fast_scnn[upsampler=gai]", "Verdict"].iloc[0] == "both at chance"
+    assert df.attrs["comparisons"] == 0
+
+
+def test_a_nan_miou_is_skipped_and_named(tmp_path):
+    """An imported row with mIoU NaN is left out of the means and named in the footnote."""
+    rows = [synth.train("fast_scnn", m, s) for s, m in enumerate((0.50, 0.51, 0.52))]
+    rows.append(synth.train("fast_scnn", float("nan"), 3))
+    df = tables.table(frames.summary(frames.load_rows(synth.write(tmp_path, rows))))
+    assert df["mIoU"].iloc[0] == pytest.approx(51.0) and df.attrs["skipped"] == ["fast_scnn seed 3"]
+    assert "Left out (no finite mIoU): fast_scnn seed 3." in table_format.to_markdown(df)
+
+
+def test_a_single_setting_table_states_its_schedule(tmp_path):
+    """Today the footnote said 'demo schedule on synthetic', never how many iterations."""
+    rows = [synth.train("fast_scnn", m, s, iters=240) for s, m in enumerate((0.50, 0.52, 0.54))]
+    df = tables.table(frames.summary(frames.load_rows(synth.write(tmp_path, rows))))
+    assert "mIoU (%): demo schedule (240 iterations of batch 4, crop 128x256) on synthetic" in \
+        "\n".join(table_format.footnotes(df))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import sys
 from typing import Any, Iterator
 
@@ -22,9 +23,26 @@ def console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, width=None if tty else WIDE, highlight=False)
 
 
+def strict(value: Any) -> Any:
+    """`value` with every NaN or infinity (an undefined figure) as null: strict JSON has neither,
+    and a bare `NaN` token breaks every other reader. Tuples become lists, as json writes them."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: strict(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # a numpy scalar
+        try:
+            return strict(value.item())
+        except (TypeError, ValueError):
+            return value
+    return value
+
+
 def print_json(data: Any) -> None:
-    """One JSON document on stdout (rows, descriptions), for scripts."""
-    sys.stdout.write(json.dumps(data, indent=None, default=str) + "\n")
+    """One strict JSON document on stdout (rows, descriptions), for scripts: NaN written as null."""
+    sys.stdout.write(json.dumps(strict(data), indent=None, default=str, allow_nan=False) + "\n")
 
 
 @contextlib.contextmanager
@@ -42,3 +60,18 @@ def progress(label: str, total: int | None = None) -> Iterator:
         yield step
 
 
+
+
+@contextlib.contextmanager
+def job_progress(label: str) -> Iterator:
+    """Yields `on_progress(done, total, what)` for a study's jobs: the transient bar on a terminal,
+    else one plain line per job on stderr (`demo [3/12] train fast_scnn seed 0`), as `ablate` and
+    `run` print, so a log of a minutes-long run is never silent."""
+    if not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
+        def line(done: int, total: int, what: str) -> None:
+            sys.stderr.write(f"{label} [{done + 1}/{total}] {what}\n")
+            sys.stderr.flush()
+        yield line
+        return
+    with progress(label) as step:
+        yield lambda done, total, what: step(what, advance=0)

@@ -65,20 +65,20 @@ def _ms(v: float) -> str:
 
 
 def _ratio_header(outcome: list[dict[str, Any]]) -> str:
-    """Which case the ratios are to: the first one, or with several modes the first mode of each network."""
+    """Which case the ratios are to: the first mode of the same network and resolution."""
     first = outcome[0]
-    if not first.get("mode"):
-        return f"ratio to {first['label']}"
     groups = {(item["spec"], tuple(item["res"])) for item in outcome}
+    if not first.get("mode"):
+        return "ratio to its first case" if len(groups) == 1 else "ratio (each network is its own reference)"
     return f"ratio to {first['mode']}" + (" of the same network and res" if len(groups) > 1 else "")
 
 
 def _ratio_cells(item: dict[str, Any]) -> tuple[str, str]:
     """(median per-round ratio, geometric-mean ratio with its interval), or the reference's marks."""
     m = item["metrics"]
-    if item["label"] == m["first"]:
+    if item["label"] == m["reference"]:
         return "-", "reference"
-    r = m["ratio_to_first"]
+    r = m["ratio_to_reference"]
     interval = "" if r.get("ci_low") is None else f" [{r['ci_low']:.2f}, {r['ci_high']:.2f}]"
     return f"{r['median']:.2f}", f"x{r['geomean']:.2f}{interval}"
 
@@ -97,7 +97,7 @@ def _footnote(outcome: list[dict[str, Any]], rows: list[dict[str, Any]]) -> str:
               (("fuse_bn",), f"BN folded {p['fuse_bn']}"), (("backend",), f"backend {p['backend']}"),
               (("cudnn_benchmark",), f"cudnn.benchmark {p['cudnn_benchmark']}")]
     parts = [text for keys, text in shared if not differs & set(keys)]
-    confidence = outcome[0]["metrics"]["ratio_to_first"].get("confidence", 0.95)
+    confidence = outcome[0]["metrics"]["ratio_to_reference"].get("confidence", 0.95)
     return (f"[dim]{escape(str(device))}; {p['device']}, {', '.join(parts)}"
             f"{'; per case: see mode' if differs & set(MODE_OPTIONS) else ''}; timed: {escape(p['timed_region'])}; "
             f"{p['iters']} iterations after warm-up {escape(p['warmup_rule'])}; {escape(p['statistic'])}. "

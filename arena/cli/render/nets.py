@@ -72,7 +72,7 @@ def swaps_table(cells) -> Table:
     for c in cells:
         grid.setdefault(c.swap, {})[c.net] = "[green]ok[/]" if c.ok else "[dim]n/a[/]"
     for swap, row in grid.items():
-        table.add_row(swap, *(row[n] for n in columns))
+        table.add_row(escape(swap), *(row[n] for n in columns))
     return table
 
 

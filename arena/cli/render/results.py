@@ -79,7 +79,7 @@ def report_table(df) -> Table:
     columns = display_columns(df, None)
     t = Table(*(Column(escape(str(c)), no_wrap=True, justify="left" if c in ("Method", "Backbone", "Resolution",
               "Device", "Verdict", "Setting") else "right") for c in columns),
-              caption="\n".join(footnotes(df)), caption_justify="left")
+              caption=escape("\n".join(footnotes(df))), caption_justify="left")
     for row in cells(df, columns, "text"):
         t.add_row(*(Text("–" if text is None else text, style="bold" if bold else "") for text, bold in row))
     return t

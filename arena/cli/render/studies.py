@@ -96,12 +96,18 @@ def study_summary(o: dict[str, Any]) -> str:
     return "; ".join(parts) + f" (engine: {escape(str(o['engine']))})"
 
 
-VERDICT_STYLE = {"higher": "green", "lower": "red", "inconclusive": "yellow", "descriptive": "dim"}
+VERDICT_STYLE = {"higher": "green", "lower": "red", "inconclusive": "yellow", "descriptive": "dim", "degenerate": "magenta",
+                 "both": "magenta"}
 
 
 def _verdict(c: dict[str, Any]) -> str:
+    from arena.stats import DEGENERATE, degenerate_text
+
     v = c["verdict"]
-    shown = "2 seeds: no verdict" if v == "descriptive" else v
+    if v == DEGENERATE:
+        shown = (f"degenerate: every round gave x{c['ratio']:.3f}" if "ratio" in c else degenerate_text(c))
+    else:
+        shown = f"{c['n']} seeds: no verdict" if v == "descriptive" else v
     if c.get("mixed_versions"):
         shown += " (mixed code versions)"
     return f"[{VERDICT_STYLE.get(v.split()[0], 'cyan')}]{escape(shown)}[/]"
@@ -130,16 +136,16 @@ def ablation_tables(summary: dict[str, Any], outcome: dict[str, Any]) -> list[An
               title="ablation: swapped - base (mIoU paired by seed, latency by interleaved round)")
     for e in summary["comparisons"]:
         if not e["applicable"]:
-            t.add_row(e["network"], escape(e["swap"]), "n/a", "", "", "", "", "", "", "", escape(e["reason"]))
+            t.add_row(escape(e["network"]), escape(e["swap"]), "n/a", "", "", "", "", "", "", "", escape(e["reason"]))
             continue
         lat, miou = e.get("latency"), e.get("miou")
-        t.add_row(e["network"], escape(e["swap"]),
+        t.add_row(escape(e["network"]), escape(e["swap"]),
                   f"{e['params']['delta']:+,}" if "params" in e else "-",
                   f"{e['gmacs']['delta']:+.3f}" if "gmacs" in e else "-",
                   _ratio(lat) if lat else "-", _verdict(lat) if lat else "-",
                   _miou(miou) if miou else "-", _verdict(miou) if miou else "-",
                   f"{miou['min_detectable']:.2f}" if miou and miou["min_detectable"] == miou["min_detectable"] else "-",
-                  str(miou["seeds_needed"]) if miou and miou["seeds_needed"] else "-",
+                  f"{miou['seeds_needed']:,}" if miou and miou["seeds_needed"] else "-",
                   ", ".join(f"{d:+.2f}" for d in miou["per_seed"]) if miou else "")
     counts = summary["counts"]
     return [t, study_summary(outcome),
@@ -147,5 +153,7 @@ def ablation_tables(summary: dict[str, Any], outcome: dict[str, Any]) -> list[An
                    f"{counts.get('miou', 0)} mIoU and {counts.get('latency', 0)} latency comparisons of this "
                    f"ablation; 'equivalent' is a two-one-sided test within ±{delta['miou_points']:g} mIoU points "
                    f"or ±{100 * delta['latency']:g} % latency; two seeds describe (mean and both values) and "
-                   "give no verdict. 'detectable': the smallest true mIoU difference these seeds would find "
+                   "give no verdict; 'degenerate': every seed gave the same Δ (no spread: no test); 'both at "
+                   "chance': both networks predict at most one class (per-class IoU) or score no more than one "
+                   "class can (mIoU <= 1 / classes). 'detectable': the smallest true mIoU difference these seeds would find "
                    "with 80 % power at the observed spread; 'seeds for ±δ': the seeds that would find ±δ so.")]
