@@ -1,0 +1,35 @@
+"""Every attention block of the field fits FANet's four attention slots (64-512 channels at strides
+8-64): `fanet18[attention=X]` builds, runs forward and backward at 256x512 and (slow) at 720x960,
+and every parameter of the swapped blocks receives a gradient."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from arena.api import build
+
+NEW = ["eca", "coord", "cbam", "cca", "pam", "cam", "gc",
+       "efficient_sa", "sea", "token_mhsa", "aff", "external", "sct"]
+
+
+def forward_backward(block: str, h: int, w: int) -> None:
+    net = build(f"fanet18[attention={block}]", seed=0).train()
+    out = net(torch.randn(1, 3, h, w))  # training: {"out": logits, "aux": [(logits, weight), ...]}
+    logits = out["out"]
+    assert logits.shape == (1, 19, h, w) and torch.isfinite(logits).all()
+    (logits.mean() + sum(a[0].mean() for a in out["aux"])).backward()
+    for node in ("a1", "a2", "a3", "a4"):
+        assert net.nodes[node].block_name == block
+        missing = [k for k, p in net.nodes[node].named_parameters() if p.grad is None]
+        assert not missing, f"{node}: no gradient for {missing}"
+
+
+@pytest.mark.parametrize("block", NEW)
+def test_fanet18_with_each_attention_runs_forward_and_backward(block):
+    forward_backward(block, 256, 512)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("block", NEW)
+def test_fanet18_with_each_attention_at_720x960(block):
+    forward_backward(block, 720, 960)
