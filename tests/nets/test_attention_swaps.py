@@ -33,3 +33,12 @@ def test_fanet18_with_each_attention_runs_forward_and_backward(block):
 @pytest.mark.parametrize("block", NEW)
 def test_fanet18_with_each_attention_at_720x960(block):
     forward_backward(block, 720, 960)
+
+
+@pytest.mark.parametrize("net", ["fanet18", "s2fpn18", "stdc1_seg"])
+def test_swap_matrix_cell_is_ok_for_every_new_attention(net):
+    """`arena swaps` builds each cell on meta tensors and runs it (arena.studies.matrix.try_swap)."""
+    from arena.studies.matrix import try_swap
+
+    bad = [(b, c.reason) for b in NEW for c in [try_swap(net, "attention", b)] if not c.ok]
+    assert not bad
