@@ -42,3 +42,15 @@ def test_swap_matrix_cell_is_ok_for_every_new_attention(net):
 
     bad = [(b, c.reason) for b in NEW for c in [try_swap(net, "attention", b)] if not c.ok]
     assert not bad
+
+
+@pytest.mark.parametrize("swap,words", [
+    ("attention=efficient_sa(heads=3)", "heads=3 does not divide the 512 input channels"),
+    ("attention=aff(heads=4)", "sum to heads=4"),
+    ("attention=external(memory=60)", "heads=8 does not divide the 60"),
+])
+def test_a_block_that_cannot_fit_is_one_line_exit_2(swap, words):
+    from tests.helpers import one_line_error, run_cli
+
+    line = one_line_error(run_cli("show", f"fanet18[{swap}]"))
+    assert words in line and "attention." in line
