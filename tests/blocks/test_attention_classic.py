@@ -188,7 +188,7 @@ def test_official_defaults_and_paper_forms():
     assert get("attention", "cca")(FeatureSpec(64, 8)).recurrence == 2
     for name in ("cca", "pam", "cam"):
         block = get("attention", name)(FeatureSpec(64, 8))
-        assert next(iter(block.state_dict())) == "gamma" and float(block.gamma) == 0.0
+        assert next(iter(block.state_dict())) == "gamma" and block.gamma.item() == 0.0
         x = torch.randn(1, 64, 5, 5)
         torch.testing.assert_close(block(x), x)  # the identity at init
     gc = get("attention", "gc")(FeatureSpec(64, 8))
