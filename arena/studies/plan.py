@@ -176,9 +176,22 @@ def preflight(jobs: list[Job], specs: SpecCache | None = None) -> list[tuple[str
                 reason = once(("data", data, net.classes), lambda: _check_data(data, net.classes, spec))
             if size and not reason:
                 reason = once(("size", spec, tuple(size)), lambda: net.check_resolution(*size))
+            if size and not reason:
+                reason = attention_fits(job, net, size, once)
         if reason:
             problems.append((job.label, reason))
     return problems
+
+
+def attention_fits(job: Job, net, size, once) -> str | None:
+    """None, or why the job's attention maps (quadratic in pixels for `pam`, 1.5th power for `cca`) would
+    not fit in this machine's RAM at its size and batch, with a resolution that would."""
+    from arena.measure.attention_memory import check_attention_memory
+
+    training = job.kind == "train"
+    batch = (train_setup(job)[2] if training else job.bench.get("batch", 1)) or 1
+    return once(("attention", net.canonical, tuple(size), batch, training),
+                lambda: check_attention_memory(net, *size, batch=batch, training=training))
 
 
 def _check_data(data: str, classes: int, spec: str) -> None:
