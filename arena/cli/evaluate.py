@@ -38,7 +38,7 @@ def eval_cmd(
     from arena.cli import render
     from arena.data import open_dataset, parse_spec
     from arena.errors import ArenaError
-    from arena.measure import evaluate as ev
+    from arena.train import deploy as ev
     from arena.measure.quantize import DEFAULT_CALIBRATION
     from arena.measure.weights import load_into, read_source
     from arena.store import Store

@@ -1,4 +1,5 @@
-"""`arena eval`: a trained network's mIoU under each deployment mode, on the validation split.
+"""`arena eval`: a trained network's mIoU under each deployment mode, on the validation split
+(beside the training loop because it is the training's evaluation, run on exported graphs).
 
 Why: a mode that is faster but changes the answer is a different network; its place on the front is
 its own accuracy, not the fp32 network's. Every mode evaluates the same weights on the same images
