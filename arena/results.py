@@ -10,9 +10,9 @@ train rows the schedule record (iterations, batch, crop, learning rate, ...), th
 (dataset, generator version and knobs, the training seed left out: seeds are what gets paired),
 the validation set, AMP and the world size; for bench rows the device, precision, backend, mode,
 batch, resolution and threads; for eval rows the mode (backend, dtype), resolution, the run or file
-the weights came from, the validation set and the int8 calibration set; for profile rows the resolution. It is stored as `setting`: a short
-hash (`id`) beside the readable fields it hashes. Rows written before the column existed get it
-computed when read.
+the weights came from, the validation set and the int8 calibration set; for profile rows the
+resolution. It is stored as `setting`: a short hash (`id`) beside the readable fields it hashes.
+Rows written before the column existed get it computed when read.
 """
 from __future__ import annotations
 
