@@ -28,14 +28,27 @@ DEFAULT_CALIBRATION = 300
 METHOD = "MinMax"
 
 
-def calibration_set(n: int, seed: int, res: tuple[int, int], data: str = "synthetic") -> tuple[Any, dict[str, Any]]:
-    """(images float32 Nx3xHxW, ImageNet-normalised, record): `n` training images of `data` at `res`.
+class Images:
+    """The calibration images, read one at a time (3 x H x W, float32, ImageNet-normalised): 300 images
+    at 512x1024 would hold 1.9 GB at once."""
+
+    def __init__(self, dataset, indices: list[int]):
+        self.dataset, self.indices = dataset, indices
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, k: int):
+        return self.dataset[self.indices[k]][0]
+
+
+def calibration_set(n: int, seed: int, res: tuple[int, int], data: str = "synthetic") -> tuple[Images, dict[str, Any]]:
+    """(images, record): `n` training images of `data` at `res`, as a lazy sequence.
 
     Synthetic: the training scenes (seed, 0..n-1) rendered at `res`. A folder dataset: `n` images
     drawn without replacement by numpy's default_rng(seed), each through the training pipeline's
     crop at `res` (ArenaError when the split holds fewer than `n`)."""
     import numpy as np
-    import torch
 
     from arena.data import open_dataset
 
@@ -48,10 +61,9 @@ def calibration_set(n: int, seed: int, res: tuple[int, int], data: str = "synthe
                          f"use --calibration {len(ds)} or fewer")
     indices = list(range(n)) if synthetic else sorted(np.random.default_rng(seed).choice(len(ds), n, replace=False)
                                                       .tolist())
-    images = torch.stack([ds[i][0] for i in indices])  # N x 3 x H x W
     record = {"data": desc["name"] if synthetic else data, "split": "train", "size": n, "seed": seed,
               "res": list(res), "indices": indices if not synthetic else f"scenes (seed {seed}, 0..{n - 1})"}
-    return images, record
+    return Images(ds, indices), record
 
 
 class _Reader:
@@ -59,20 +71,22 @@ class _Reader:
     graph's static batch is filled with copies of the image."""
 
     def __init__(self, name: str, images, batch: int):
-        self.name, self.items, self.batch = name, iter(images.numpy()), batch
+        self.name, self.items, self.batch = name, iter(images), batch
 
     def get_next(self):
         import numpy as np
 
         item = next(self.items, None)
-        return None if item is None else {self.name: np.repeat(item[None], self.batch, 0)}  # batch x 3 x H x W
+        if item is None:
+            return None
+        return {self.name: np.repeat(item.numpy()[None], self.batch, 0)}  # batch x 3 x H x W
 
     def rewind(self):  # pragma: no cover - not used by the MinMax pass
         raise NotImplementedError
 
 
 def quantize(src: str | os.PathLike, dst: str | os.PathLike, images, batch: int = 1) -> dict[str, Any]:
-    """Write the static int8 QDQ graph of `src` to `dst`, calibrated on `images` (N x 3 x H x W).
+    """Write the static int8 QDQ graph of `src` to `dst`, calibrated on `images` (each 3 x H x W).
 
     Returns the settings to record. ArenaError (naming the step and the root message, with its node
     when the quantiser names one) when pre-processing, calibration or quantisation fails."""
@@ -121,4 +135,4 @@ def _silenced():
         logger.setLevel(level)
 
 
-__all__ = ["DEFAULT_CALIBRATION", "calibration_set", "quantize"]
+__all__ = ["DEFAULT_CALIBRATION", "Images", "calibration_set", "quantize"]

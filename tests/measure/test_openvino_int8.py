@@ -86,7 +86,7 @@ def test_int8_graph_is_per_channel_qdq_and_both_engines_run_it(exported):
 
     net, path, folder = exported
     images, record = q.calibration_set(3, 5, RES)
-    assert images.shape == (3, 3, *RES) and record["size"] == 3 and record["seed"] == 5
+    assert len(images) == 3 and images[2].shape == (3, *RES) and record["size"] == 3 and record["seed"] == 5
     info = q.quantize(path, folder / "tiny.int8.onnx", images)
     assert info["format"] == "QDQ" and info["method"] == "MinMax" and "per channel" in info["weights"]
     graph = onnx.load(str(folder / "tiny.int8.onnx")).graph
@@ -97,7 +97,7 @@ def test_int8_graph_is_per_channel_qdq_and_both_engines_run_it(exported):
                            if n.op_type == "DequantizeLinear" and inits.get(n.input[0]) is not None
                            and inits[n.input[0]].dtype == np.int8 and inits[n.input[0]].ndim == 4)
     assert weight_scales == [5, 8]  # one scale per output channel of each conv
-    x = images[:1]
+    x = images[0][None]
     with torch.inference_mode():
         want = net(x)
     a = ob.OrtModel(folder / "tiny.int8.onnx", threads=1)(x)
@@ -112,13 +112,12 @@ def test_int8_graph_is_per_channel_qdq_and_both_engines_run_it(exported):
 
 
 def test_calibration_set_is_fixed_by_its_seed_and_bounded_by_the_data(tmp_path):
-    a, ra = q.calibration_set(2, 1, RES)
-    b, _ = q.calibration_set(2, 1, RES)
-    c, _ = q.calibration_set(2, 2, RES)
+    images, ra = q.calibration_set(2, 1, RES)
+    a, b, c = (torch.stack(list(s)) for s in (images, q.calibration_set(2, 1, RES)[0], q.calibration_set(2, 2, RES)[0]))
     assert torch.equal(a, b) and not torch.equal(a, c) and ra["indices"] == "scenes (seed 1, 0..1)"
     root = camvid_tree(tmp_path / "camvid", size=(24, 40), n=3)
     images, record = q.calibration_set(2, 0, RES, data=f"camvid:{root}")
-    assert images.shape == (2, 3, *RES) and len(record["indices"]) == 2 and len(set(record["indices"])) == 2
+    assert images[1].shape == (3, *RES) and len(record["indices"]) == 2 and len(set(record["indices"])) == 2
     with pytest.raises(ArenaError, match=r"--calibration 4 is larger than the 3 training images.*--calibration 3"):
         q.calibration_set(4, 0, RES, data=f"camvid:{root}")
     with pytest.raises(ArenaError, match="--calibration must be an integer >= 1"):
