@@ -70,6 +70,9 @@ def setting(row: dict[str, Any]) -> dict[str, Any]:
     elif row.get("kind") == "bench":
         fields = {k: p.get(k) for k in BENCH_SETTING}
         fields["device_name"] = (row.get("environment") or {}).get("device_name")
+        if p.get("dtype") == "int8":  # the calibration set makes the quantised network (only int8 rows: ids stay)
+            fields["calibration"] = {k: ((p.get("quantisation") or {}).get("calibration") or {}).get(k)
+                                     for k in ("data", "size", "seed")}
     elif row.get("kind") == "eval":  # the mode, the weights it evaluates and the validation set
         quantisation = p.get("quantisation") or {}
         fields = {"backend": p.get("backend"), "dtype": p.get("dtype"), "res": p.get("res"),

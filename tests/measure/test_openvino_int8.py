@@ -164,5 +164,6 @@ def test_bench_eager_vs_both_engines_in_fp32_and_int8(tmp_path):
         if p["dtype"] == "int8":
             cal = p["quantisation"]["calibration"]
             assert cal["size"] == 2 and cal["seed"] == 3 and "meaningless" in p["quantisation"]["weights"]
+            assert row["setting"]["calibration"] == {"data": "synthetic", "size": 2, "seed": 3}
         else:
-            assert m["accuracy"]["flagged"] is False
+            assert m["accuracy"]["flagged"] is False and "calibration" not in row["setting"]
