@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 $(BIN)/arena: pyproject.toml constraints.txt
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -c constraints.txt -e ".[test,onnx,ray]"
+	$(BIN)/pip install -q -c constraints.txt -e ".[test,onnx,ray,openvino]"
 	touch $(BIN)/arena
 
 install: $(BIN)/arena

@@ -1,6 +1,6 @@
 """Result rows: the schema, one row's `setting`, and how rows are (de)serialised.
 
-A row holds: schema, kind (profile, bench, train), spec (the canonical name, the results key),
+A row holds: schema, kind (profile, bench, train, eval), spec (the canonical name, the results key),
 network, overrides, swaps, dataset, schedule, seed, metrics, protocol, setting, environment,
 arena_version, git_commit, time. This module knows no DSL (the identity columns come from
 `arena.api.Resolved.row_fields()`) and no folder: `arena.store.Store` reads and writes rows.
@@ -9,9 +9,10 @@ A row's **setting** is everything that must be equal for two rows to be averaged
 train rows the schedule record (iterations, batch, crop, learning rate, ...), the data record
 (dataset, generator version and knobs, the training seed left out: seeds are what gets paired),
 the validation set, AMP and the world size; for bench rows the device, precision, backend, mode,
-batch, resolution and threads; for profile rows the resolution. It is stored as `setting`: a short
-hash (`id`) beside the readable fields it hashes. Rows written before the column existed get it
-computed when read.
+batch, resolution and threads; for eval rows the mode (backend, dtype), resolution, the run or file
+the weights came from, the validation set and the int8 calibration set; for profile rows the
+resolution. It is stored as `setting`: a short hash (`id`) beside the readable fields it hashes.
+Rows written before the column existed get it computed when read.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ SCHEMA_VERSION = 3  # 3: `setting`; 2: `overrides` is its own column (1 mixed pa
 FIELDS = ("schema", "kind", "spec", "network", "overrides", "swaps", "dataset", "schedule", "seed", "metrics",
           "protocol", "setting", "environment", "arena_version", "git_commit", "time")
 IDENTITY = ("spec", "network", "overrides", "swaps")
-KINDS = ("profile", "bench", "train")
+KINDS = ("profile", "bench", "train", "eval")
 
 # what changes a latency (bench) beyond the network; the rest of a bench protocol is how it was timed
 BENCH_SETTING = ("device", "dtype", "autocast", "channels_last", "compile", "cuda_graphs", "fuse_bn", "backend",
@@ -71,6 +72,16 @@ def setting(row: dict[str, Any]) -> dict[str, Any]:
         fields["device_name"] = (row.get("environment") or {}).get("device_name")
         if p.get("by_node"):  # timed beside its nodes, in another process: never averaged with plain rows
             fields["by_node"] = True
+        if p.get("dtype") == "int8":  # the calibration set makes the quantised network (only int8 rows: ids stay)
+            fields["calibration"] = {k: ((p.get("quantisation") or {}).get("calibration") or {}).get(k)
+                                     for k in ("data", "size", "seed")}
+    elif row.get("kind") == "eval":  # the mode, the weights it evaluates and the validation set
+        quantisation = p.get("quantisation") or {}
+        fields = {"backend": p.get("backend"), "dtype": p.get("dtype"), "res": p.get("res"),
+                  "source": (p.get("source") or {}).get("run") or (p.get("source") or {}).get("file"),
+                  "val": _data(p.get("val")),
+                  "calibration": {k: quantisation["calibration"].get(k) for k in ("data", "size", "seed")}
+                  if quantisation.get("calibration") else None}
     else:
         fields = {"res": p.get("res")}
     text = json.dumps(fields, sort_keys=True, default=str)

@@ -112,8 +112,9 @@ def bench(
     batch: Annotated[Optional[list[int]], typer.Option(metavar="N", help=f"Batch size, >= 1 (default 1). "
                                                                          f"{MODE_HELP}")] = None,
     device: Annotated[str, typer.Option(metavar="cpu|cuda[:i]", help="Where to run.")] = "cpu",
-    dtype: Annotated[Optional[list[str]], typer.Option(metavar="fp32|tf32|fp16|bf16", help="Precision (default "
-                     f"fp32; fp16/bf16 cast the model and input unless --autocast). {MODE_HELP}")] = None,
+    dtype: Annotated[Optional[list[str]], typer.Option(metavar="fp32|tf32|fp16|bf16|int8", help="Precision (default "
+                     "fp32; fp16/bf16 cast the model and input unless --autocast; int8 quantises the exported graph "
+                     f"for --backend onnxruntime/openvino). {MODE_HELP}")] = None,
     autocast: Annotated[Optional[list[bool]], typer.Option("--autocast/--no-autocast", help="Reduced precision by "
                         "autocast only (default off). Both ways: both cases.")] = None,
     channels_last: Annotated[Optional[list[bool]], typer.Option("--channels-last/--no-channels-last", help="NHWC "
@@ -132,8 +133,12 @@ def bench(
     include_argmax: Annotated[bool, typer.Option("--include-argmax", help="Time the argmax too.")] = False,
     iters: Annotated[Optional[int], typer.Option(metavar="N", help="Timed iterations (default 20 on CPU, "
                                                  "200 on GPU).")] = None,
-    backend: Annotated[Optional[list[str]], typer.Option(metavar="eager|onnxruntime", help="What runs the network "
-                       f"(default eager). {MODE_HELP}")] = None,
+    backend: Annotated[Optional[list[str]], typer.Option(metavar="eager|onnxruntime|openvino", help="What runs the "
+                       f"network (default eager). {MODE_HELP}")] = None,
+    calibration: Annotated[Optional[int], typer.Option(metavar="N", help="int8: training images to calibrate on "
+                           "(default 300, NNCF's default subset size).")] = None,
+    calibration_seed: Annotated[int, typer.Option("--calibration-seed", metavar="N", help="int8: which training "
+                                "images (recorded).")] = 0,
     order_seed: Annotated[int, typer.Option("--order-seed", metavar="N", help="Seed of the per-round shuffle of "
                                             "the order of the cases (recorded).")] = 0,
     calibrate: Annotated[bool, typer.Option("--calibrate", help="Measure this device's peak FLOP/s and "
@@ -156,7 +161,8 @@ def bench(
     console = render.console()
     with user_errors():
         base = bench_lib.Protocol(device=device, threads=threads, include_resize=not exclude_resize,
-                                  include_argmax=include_argmax, iters=iters, order_seed=order_seed)
+                                  include_argmax=include_argmax, iters=iters, order_seed=order_seed,
+                                  calibration=calibration, calibration_seed=calibration_seed)
         protocols = modes.mode_protocols(base, {"backend": backend, "dtype": dtype, "autocast": autocast,
                                                 "channels_last": channels_last, "compile": compile_mode,
                                                 "cuda_graphs": cuda_graphs, "fuse_bn": fuse_bn, "batch": batch})
@@ -180,6 +186,9 @@ def bench(
         modes.check_modes(protocols)
         store = None if no_save else Store(out).check_writable()  # refused before any work
         cases = modes.expand(specs, resolutions, protocols, swaps=swap)
+        if any(p.dtype == "int8" for p in protocols):
+            typer.echo("note: int8 quantises the initialised (random) network: its argmax agreement is meaningless; "
+                       "arena eval --weights RUN measures a trained network's int8 accuracy", err=True)
         with render.progress("bench") as step:
             outcome = bench_lib.bench(cases, on_step=step, by_node=by_node)
         rows = [bench_lib.to_row(item) for item in outcome]

@@ -249,7 +249,7 @@ def _result(c: PreparedCase, series, ratio, warmup, environment, check: bool, re
             "row_fields": c.net.resolved.row_fields(), "metrics": metrics, "environment": environment}
 
 
-ROW_PROTOCOL_SETUP = ("inductor_freezing", "inductor_layout_optimization", "onnxruntime")
+ROW_PROTOCOL_SETUP = ("inductor_freezing", "inductor_layout_optimization", "onnxruntime", "openvino", "quantisation")
 
 
 def to_row(result: dict[str, Any], environment_: dict[str, Any] | None = None) -> dict[str, Any]:

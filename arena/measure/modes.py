@@ -17,7 +17,7 @@ import itertools
 from typing import Any, Iterable
 
 from arena.measure.prepare import Case
-from arena.measure.protocol import BenchError, Protocol, check_protocol
+from arena.measure.protocol import ENGINE_DTYPES, ENGINES, BenchError, Protocol, check_protocol
 
 # the options that may be repeated, in the order the product takes them (the last varies fastest)
 MODE_OPTIONS = {"backend": "--backend", "dtype": "--dtype", "autocast": "--autocast",
@@ -29,14 +29,19 @@ REDUCED = ("fp16", "bf16")
 def mode_protocols(base: Protocol, values: dict[str, Iterable[Any] | None]) -> list[Protocol]:
     """`base` with every combination of `values` (field -> the values given; None or empty: base's),
     in the order given. Autocast applies to fp16 and bf16 only, so an fp32 or tf32 combination
-    records autocast off; combinations that then coincide count once."""
+    records autocast off; combinations that then coincide count once. int8 runs on the engines only:
+    with an engine among the backends, `--backend eager --dtype int8` is not formed (eager fp32 vs an
+    engine's fp32 and int8 in one call); alone, it is refused by `check_modes`."""
     unknown = set(values) - set(MODE_OPTIONS)
     if unknown:
         raise ValueError(f"not mode options: {', '.join(sorted(unknown))}")
     axes = [list(dict.fromkeys(values.get(f) or [getattr(base, f)])) for f in MODE_OPTIONS]
     protocols: list[Protocol] = []
+    engines = [b for b in axes[0] if b in ENGINES]
     for combo in itertools.product(*axes):
         p = dataclasses.replace(base, **dict(zip(MODE_OPTIONS, combo)))
+        if engines and p.dtype in ENGINE_DTYPES and p.backend not in ENGINES:
+            continue
         if p.autocast and p.dtype not in REDUCED:
             p = dataclasses.replace(p, autocast=False)
         if p not in protocols:

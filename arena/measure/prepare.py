@@ -143,8 +143,8 @@ def prepare(case: Case, seed: int = 0) -> PreparedCase:
     x = torch.randn(p.batch, 3, *case.res, generator=torch.Generator().manual_seed(seed))
 
     def ready_and_first_call():
-        if p.backend == "onnxruntime":
-            timed, (run, x_dev, info) = None, _onnx_runner(model, x, case)
+        if p.backend in ("onnxruntime", "openvino"):
+            timed, (run, x_dev, info) = None, _engine_runner(model, x, case)
         else:
             timed, run, x_dev, info = _eager_runner(model, x, case)
         if is_cuda(p.device):
@@ -241,28 +241,47 @@ def _captured(forward: Callable, x) -> tuple[Callable, dict[str, Any]]:
     return replay, {"capture_s": time.perf_counter() - start}
 
 
-def _onnx_runner(model, x, case: Case):
-    """Export to a temporary .onnx, open it in onnxruntime, and put the input on the device: with
-    `--device cuda` the IO binding then reads it where it is (no host copy in the timed call)."""
+def _engine_runner(model, x, case: Case):
+    """Export to a temporary .onnx (quantised to int8 when asked), open it in onnxruntime or OpenVINO,
+    and put the input on the device: with `--device cuda` ORT's IO binding then reads it where it is
+    (no host copy in the timed call)."""
+    import shutil
+
     import torch
 
     from arena.measure.onnx_backend import OrtModel, export_onnx
 
     p = case.protocol
     folder = tempfile.mkdtemp(prefix="arena-onnx-")
-    try:  # the session holds the graph once made: the file, and its folder, go at once, error or not
+    try:
         path = os.path.join(folder, "model.onnx")
         start = time.perf_counter()
         report = export_onnx(model, path, res=case.res, batch=p.batch, check=False)
         info: dict[str, Any] = {"export_s": time.perf_counter() - start, "onnx_bytes": report.get("bytes")}
-        ort = OrtModel(path, device=p.device, threads=p.threads or cpu_count())
+        if p.dtype == "int8":
+            from arena.measure.quantize import DEFAULT_CALIBRATION, calibration_set, quantize
+
+            start = time.perf_counter()
+            images, record = calibration_set(p.calibration or DEFAULT_CALIBRATION, p.calibration_seed, case.res)
+            path_q = os.path.join(folder, "model.int8.onnx")
+            info["quantisation"] = {**quantize(path, path_q, images, p.batch), "calibration": record,
+                                    "weights": "initialised (random): the int8 accuracy is meaningless"}
+            info["quantise_s"] = time.perf_counter() - start
+            path = path_q
+        threads = p.threads or cpu_count()
+        if p.backend == "openvino":
+            from arena.measure.openvino_backend import OvModel
+
+            engine = OvModel(path, device=p.device, threads=threads)
+        else:
+            engine = OrtModel(path, device=p.device, threads=threads)
+        info[p.backend] = engine.protocol
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
-    info["onnxruntime"] = ort.protocol
+        shutil.rmtree(folder, ignore_errors=True)  # both engines hold the graph in memory once loaded
     x = x.to(torch.device(p.device))
     if p.include_argmax:
-        return (lambda: ort(x).argmax(1)), x, info
-    return (lambda: ort(x)), x, info
+        return (lambda: engine(x).argmax(1)), x, info
+    return (lambda: engine(x)), x, info
 
 
 def _sync(device: str) -> None:

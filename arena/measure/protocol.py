@@ -14,10 +14,14 @@ from arena.errors import ArenaError
 from arena.measure.timing import DTYPES
 
 COMPILE_MODES = ("none", "default", "reduce-overhead", "max-autotune")
-BACKENDS = ("eager", "onnxruntime")
+BACKENDS = ("eager", "onnxruntime", "openvino")
+ENGINES = ("onnxruntime", "openvino")  # run the exported graph; the only backends that run int8
+ENGINE_DTYPES = ("int8",)  # static int8 of the exported graph (arena.measure.quantize)
 # Relative max-difference of the logits against fp32 eager above which a mode is flagged, and the
 # argmax agreement below which it is. fp32 modes only reorder sums (folding, layouts, fusion).
-TOLERANCE = {"fp32": (1e-4, 0.999), "tf32": (1e-2, 0.99), "fp16": (5e-2, 0.98), "bf16": (1e-1, 0.97)}
+# int8's bound is a sanity check only: its accuracy cost is what `arena eval` measures, on trained weights.
+TOLERANCE = {"fp32": (1e-4, 0.999), "tf32": (1e-2, 0.99), "fp16": (5e-2, 0.98), "bf16": (1e-1, 0.97),
+             "int8": (2.5e-1, 0.9)}
 
 
 class BenchError(ArenaError):
@@ -48,6 +52,8 @@ class Protocol:
     cudnn_benchmark: bool = True
     backend: str = "eager"
     order_seed: int = 0  # seeds the per-round shuffle of the order of the cases timed together
+    calibration: int | None = None  # int8: training images the quantiser calibrates on (None: the default)
+    calibration_seed: int = 0  # int8: which images (arena.measure.quantize.calibration_set)
 
     @property
     def timed_iters(self) -> int:
@@ -89,8 +95,14 @@ def check_protocol(p: Protocol) -> None:
         raise BenchError(f"--order-seed must be an integer >= 0, got {p.order_seed}")
     if p.threads is not None and p.threads < 1:
         raise BenchError(f"--threads must be an integer >= 1, got {p.threads}")
-    if p.dtype not in DTYPES:
-        raise BenchError(f"unknown dtype {p.dtype!r}: choose from {', '.join(DTYPES)}")
+    if p.dtype not in DTYPES + ENGINE_DTYPES:
+        raise BenchError(f"unknown dtype {p.dtype!r}: choose from {', '.join(DTYPES + ENGINE_DTYPES)}")
+    if p.calibration is not None and (isinstance(p.calibration, bool) or not isinstance(p.calibration, int)
+                                      or p.calibration < 1):
+        raise BenchError(f"--calibration must be an integer >= 1, got {p.calibration}")
+    if p.dtype in ENGINE_DTYPES and p.backend not in ENGINES:
+        raise BenchError(f"--dtype {p.dtype} is a quantised exported graph: add --backend onnxruntime or "
+                         f"--backend openvino")
     if p.compile not in COMPILE_MODES:
         raise BenchError(f"unknown compile mode {p.compile!r}: choose from {', '.join(COMPILE_MODES)}")
     if p.backend not in BACKENDS:
@@ -118,13 +130,19 @@ def check_protocol(p: Protocol) -> None:
     if p.cuda_graphs and p.compile != "none":
         raise BenchError("--cuda-graphs captures the eager model: use it with --compile none "
                          "(or --compile reduce-overhead, which captures graphs itself)")
-    if p.backend == "onnxruntime":
-        if p.compile != "none" or p.cuda_graphs or p.dtype != "fp32" or p.autocast:
-            raise BenchError("--backend onnxruntime times the exported fp32 graph: drop --compile, "
-                             "--cuda-graphs and --dtype")
+    if p.backend in ENGINES:
+        if p.compile != "none" or p.cuda_graphs or p.dtype not in ("fp32",) + ENGINE_DTYPES or p.autocast:
+            raise BenchError(f"--backend {p.backend} times the exported graph in fp32 or int8: drop --compile, "
+                             f"--cuda-graphs and --autocast, and use --dtype fp32 or int8, not {p.dtype}")
         from arena.measure.onnx_backend import require_onnxruntime
 
-        require_onnxruntime()
+        require_onnxruntime()  # exports are checked, and int8 is quantised, with onnxruntime
+    if p.backend == "openvino":
+        if cuda:
+            raise BenchError("--backend openvino runs on the CPU plugin here: use --device cpu")
+        from arena.measure.openvino_backend import require_openvino
+
+        require_openvino()
     if p.compile != "none":
         check_compiler(p.device)
 

@@ -8,3 +8,4 @@ from arena.cli.render.nets import blocks_table, nets_table, block_tree, network_
 from arena.cli.render.measure import profile_tables, bench_tables, nodes_table, peaks_table, export_summary  # noqa: F401
 from arena.cli.render.results import training_progress, train_summary, front_table, report_table, demo_report  # noqa: F401
 from arena.cli.render.studies import duration, study_plan, study_progress, study_summary, ablation_tables  # noqa: F401
+from arena.cli.render.evaluate import eval_table  # noqa: F401
