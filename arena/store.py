@@ -6,7 +6,9 @@ functions return rows and never write), one file per kind (`profile.jsonl`, `ben
 (sub-folders too) but the failure log. Failed study jobs go to `failures.jsonl`, owned here as well.
 
 Atomic append, chosen over write-temp-then-`os.replace`: each row is serialised first, then
-written with ONE `os.write` on a file opened with `O_APPEND`, then `fsync`ed. With `O_APPEND` the
+written with ONE `os.write` on a file opened with `O_APPEND`, its byte count checked, then
+`fsync`ed; a full disk, an I/O error or a short write truncates the file back to its length before
+the call and fails the command in one line (arena.atomic.append_lines). With `O_APPEND` the
 kernel moves to the end and writes in one step, so concurrent writers never overwrite each other,
 and the cost stays O(row) instead of rewriting the whole file per row. A crash can at worst leave
 one truncated last line: reading skips a damaged line with a warning naming file:line, and the next
@@ -137,26 +139,7 @@ def latest(frame, keys):
 
 
 def _append_lines(path: Path, lines: list[str]) -> Path:
-    """One atomic `os.write` per line on an O_APPEND file (module docstring)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        needs_newline = _ends_without_newline(path)
-        for line in lines:
-            data = line.rstrip("\n") + "\n"
-            if needs_newline:  # a crash left a truncated line: never glue a good row onto it
-                data, needs_newline = "\n" + data, False
-            os.write(fd, data.encode())
-            os.fsync(fd)
-    finally:
-        os.close(fd)
-    return path
+    """Whole lines, each written and checked (arena.atomic.append_lines: a full disk leaves the file as it was)."""
+    from arena import atomic
 
-
-def _ends_without_newline(path: Path) -> bool:
-    size = path.stat().st_size
-    if size == 0:
-        return False
-    with open(path, "rb") as f:
-        f.seek(size - 1)
-        return f.read(1) != b"\n"
+    return atomic.append_lines(path, lines)
