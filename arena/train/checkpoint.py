@@ -121,7 +121,7 @@ def check_resumable(state: dict[str, Any], run_dir: str, config: dict[str, Any],
     """One line when the checkpoint's run was started with other settings or in another setting."""
     import json
 
-    keys = ("spec", "data", "schedule", "seed", "iters", "batch", "crop", "swaps")
+    keys = ("spec", "data", "schedule", "seed", "iters", "batch", "crop", "swaps", "clip_grad", "ohem", "pretrained")
     mine = {k: config.get(k) for k in keys}
     theirs = {k: state["config"].get(k) for k in keys}
     if json.loads(json.dumps(mine)) != json.loads(json.dumps(theirs)):
