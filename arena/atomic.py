@@ -58,6 +58,11 @@ def torch_save(obj: Any, path: str | os.PathLike) -> Path:
     return _write(path, lambda f: torch.save(obj, f))
 
 
+def write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    """A binary file, atomically."""
+    return _write(path, lambda f: f.write(data))
+
+
 def write_text(path: str | os.PathLike, text: str) -> Path:
     """A text file (UTF-8), atomically."""
     return _write(path, lambda f: f.write(text.encode("utf-8")))
