@@ -123,6 +123,8 @@ def row_problem(row: Any) -> str | None:
         for key in keys:
             if not ok(row.get(key)):
                 return f"its {key!r} is not {kind}"
+    if row["kind"] == "train" and row.get("seed") is None:
+        return "a train row without a seed"
     return None
 
 
