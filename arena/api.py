@@ -20,7 +20,7 @@ from arena.dsl.errors import DSLError
 from arena.dsl.ir import NetFile
 from arena.dsl.spec import BlockChoice, format_spec, format_value, parse_item, parse_spec, parse_value
 from arena.dsl.syntax import parse_file
-from arena.errors import ArenaError
+from arena.errors import ArenaError, BlockInternalError
 from blocks.registry import did_you_mean
 
 
@@ -127,6 +127,8 @@ def resolve(spec: str, swaps: Iterable[str] | None = None, **overrides: Any) -> 
 
     if not isinstance(spec, str) or not spec.strip():
         raise DSLError(f"spec {spec!r} names no network", hint="write NET or NET[key=value,...]")
+    if isinstance(swaps, str):  # one swap given as a string, not a list of them: not one swap per character
+        swaps = [swaps]
     base, items = parse_spec(spec)
     netfile, entry, row_base, shipped = _locate(base)
     defaults = entry_params(netfile, entry, {})
@@ -181,9 +183,23 @@ def build(spec: str, swaps: Iterable[str] | None = None, device: Any = None, *, 
     else:
         import torch
 
-        where = torch.device(device)
+        try:
+            where = torch.device(device)
+            if where.type not in ("cpu", "cuda", "meta", "mps", "xpu"):
+                raise RuntimeError(where.type)
+        except (RuntimeError, TypeError, ValueError):
+            raise ArenaError(f"device={device!r} is not a device arena builds on: use \"cpu\", \"cuda\", "
+                             "\"cuda:0\" or \"meta\"") from None
     with where:
-        plan, modules, specs = build_nodes(calls, seed=seed, device=device)
+        try:
+            plan, modules, specs = build_nodes(calls, seed=seed, device=device)
+        except BlockInternalError as e:
+            cause = e.__cause__
+            if isinstance(cause, MemoryError) or "can't allocate" in str(cause) or "out of memory" in str(cause):
+                raise ArenaError(f"{resolved.canonical}: its weights do not fit in memory (node {e.node!r}, block "
+                                 f"{e.block}): use smaller channel or class counts, or build it with "
+                                 "device=\"meta\" to count and show it") from None
+            raise
         net = resolved.netfile.net
         return GraphNet(resolved, plan, modules, specs, net.output, net.doc or resolved.netfile.doc, tuple(notes),
                         final_align_corners=resolved.params.get("final_align_corners", False))

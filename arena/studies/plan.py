@@ -181,10 +181,24 @@ def preflight(jobs: list[Job]) -> list[tuple[str, str]]:
                 data = job.train.get("data", "synthetic")
                 reason = once(("data", data, net.classes), lambda: _check_data(data, net.classes, spec))
             if size and not reason:
+                reason = once(("memory", spec, job.kind, tuple(size), _batch(job)),
+                              lambda: _check_memory(job, net, size))
+            if size and not reason:
                 reason = once(("size", spec, tuple(size)), lambda: check_resolution(net, *size))
         if reason:
             problems.append((job.label, reason))
     return problems
+
+
+def _batch(job: Job) -> int:
+    return train_setup(job)[2] if job.kind == "train" else int((job.bench or {}).get("batch", 1) or 1)
+
+
+def _check_memory(job: Job, net, size) -> None:
+    """Weights, gradients, optimiser state and activations of the job's size (arena.measure.memory)."""
+    from arena.measure import memory
+
+    memory.check(net, *size, batch=_batch(job), training=job.kind == "train")
 
 
 def _check_data(data: str, classes: int, spec: str) -> None:

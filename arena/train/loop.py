@@ -146,10 +146,14 @@ def _train(cfg: TrainConfig, on_log, d: Dist, record: Record) -> Run:
     where = setup.place(cfg, d)
 
     # the network: each node initialised from (seed, node name), so a hybrid shares its base's weights
+    from arena.measure import memory
+
+    meta = build(cfg.spec, list(cfg.swaps) or None, device="meta")  # sizes first: nothing allocated yet
+    family = family_of(meta.resolved.entry)
+    sched = schedule_of(cfg, family.name if family else None)
+    memory.check(meta, *sched.crop, batch=sched.batch, training=True)
     torch.manual_seed(cfg.seed)  # the stream dropout and other training-time draws start from
     net = build(cfg.spec, list(cfg.swaps) or None, seed=cfg.seed)
-    family = family_of(net.resolved.entry)
-    sched = schedule_of(cfg, family.name if family else None)
     folder = _folder(cfg, net, sched, d)
     train_set, data_desc, val_set, val_desc = setup.open_data(cfg, sched, net)
 

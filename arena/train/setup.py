@@ -37,7 +37,11 @@ def place(cfg, d: Dist) -> Placement:
     amp = cuda if cfg.amp is None else cfg.amp
     if amp and not cuda:
         raise ArenaError("--amp needs --device cuda (mixed precision with a grad scaler is a GPU mode)")
-    threads = cfg.threads or torch.get_num_threads()
+    from arena.checks import threads as check_threads
+
+    threads = check_threads(cfg.threads) or torch.get_num_threads()
+    if cfg.clip_grad is not None and not cfg.clip_grad > 0:
+        raise ArenaError(f"clip_grad must be a positive gradient norm, got {cfg.clip_grad!r} (None: no clipping)")
     torch.set_num_threads(threads)
     return Placement(torch.device(d.device if d.active else cfg.device), cuda, amp,
                      cuda if cfg.channels_last is None else cfg.channels_last, threads)
