@@ -61,7 +61,7 @@ def threads(value, option: str = "--threads"):
 USER_FILE_LIMIT = 1 << 20  # bytes: a network or study file is text a person wrote, never this long
 
 
-def file_problem(path: str | os.PathLike, limit: int = USER_FILE_LIMIT) -> str | None:
+def file_problem(path: str | os.PathLike, limit: int | None = USER_FILE_LIMIT) -> str | None:
     """Why `path` cannot be read as a user's text file (network, study), or None: only regular files
     (a FIFO blocks forever, /dev/zero never ends), at most `limit` bytes."""
     import stat
@@ -76,7 +76,7 @@ def file_problem(path: str | os.PathLike, limit: int = USER_FILE_LIMIT) -> str |
         return "it is a folder, not a file"
     if not stat.S_ISREG(st.st_mode):
         return "it is not a regular file (a device, FIFO or socket: reading it could block or never end)"
-    if st.st_size > limit:
+    if limit is not None and st.st_size > limit:
         return f"it is {st.st_size:,} bytes, more than the {limit:,} such a file may hold"
     return None
 

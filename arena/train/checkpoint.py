@@ -84,8 +84,12 @@ def load(run_dir: str | os.PathLike) -> dict[str, Any]:
     if not path.is_file():
         raise ArenaError(f"--resume {run_dir}: the folder holds no checkpoint ({LAST}); "
                          "it was not written by `arena train`, or the run stopped before its first checkpoint")
+    import warnings
+
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch's notes on the file's format: the refusals below say it
+            warnings.simplefilter("ignore")
+            state = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError:
         raise ArenaError(f"--resume {run_dir}: {path} holds objects other than tensors and plain data, and loading "
                          "it could run code: refused (resume only runs written by this version of `arena train`)"
