@@ -41,4 +41,10 @@ def write_png(path: str | Path, array: np.ndarray) -> None:
     """HxW (greyscale) or HxWx3 (RGB) uint8 to a PNG."""
     from PIL import Image
 
-    Image.fromarray(np.ascontiguousarray(array, dtype=np.uint8)).save(path, format="PNG", compress_level=1)
+    from arena.errors import WriteFailed
+
+    try:
+        Image.fromarray(np.ascontiguousarray(array, dtype=np.uint8)).save(path, format="PNG", compress_level=1)
+    except OSError as e:
+        raise WriteFailed(f"cannot write {path}: {e.strerror or e} (free some space, or write elsewhere with "
+                          "--out)") from None
