@@ -73,6 +73,9 @@ def load(run_dir: str | os.PathLike) -> dict[str, Any]:
     if run_dir.is_file():
         raise ArenaError(f"--resume {run_dir}: it is a file, not a run folder (pass the folder a run wrote, "
                          f"e.g. runs/<name>, not its {run_dir.name})")
+    if run_dir.exists() and not run_dir.is_dir():
+        raise ArenaError(f"--resume {run_dir}: it is not a folder (a device, FIFO or socket), not a run folder "
+                         "(pass the folder a run wrote, e.g. runs/<name>)")
     if not run_dir.is_dir():
         raise ArenaError(f"--resume {run_dir}: no such run folder (pass the folder a run wrote, e.g. runs/<name>)")
     try:  # the resumed run writes its checkpoints and row there: refused now, not after training
