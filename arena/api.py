@@ -20,7 +20,7 @@ from arena.dsl.errors import DSLError
 from arena.dsl.ir import NetFile
 from arena.dsl.spec import BlockChoice, format_spec, format_value, parse_item, parse_spec, parse_value
 from arena.dsl.syntax import parse_file
-from arena.errors import ArenaError
+from arena.errors import ArenaError, BlockInternalError
 from blocks.registry import did_you_mean
 
 
@@ -127,6 +127,8 @@ def resolve(spec: str, swaps: Iterable[str] | None = None, **overrides: Any) -> 
 
     if not isinstance(spec, str) or not spec.strip():
         raise DSLError(f"spec {spec!r} names no network", hint="write NET or NET[key=value,...]")
+    if isinstance(swaps, str):  # one swap given as a string, not a list of them: not one swap per character
+        swaps = [swaps]
     base, items = parse_spec(spec)
     netfile, entry, row_base, shipped = _locate(base)
     defaults = entry_params(netfile, entry, {})

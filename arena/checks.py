@@ -37,6 +37,50 @@ def cpu_count() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
+THREADS_PER_CORE_MAX = 4  # beyond this many threads per core, only slower (and the OpenMP runtime may crash)
+
+
+def threads(value, option: str = "--threads"):
+    """A CPU thread count: None (the default), or 1 .. 4 x the cores this process may use; a warning
+    (one line) above the core count, where threads only contend."""
+    if value is None:
+        return None
+    cores = cpu_count()
+    positive(value, option)
+    if value > THREADS_PER_CORE_MAX * cores:
+        raise ArenaError(f"{option} {value} is far more than this machine's {cores} core(s): pass at most "
+                         f"{THREADS_PER_CORE_MAX * cores}, best {cores} or fewer")
+    if value > cores:
+        import warnings
+
+        warnings.warn(f"{option} {value} is more than this machine's {cores} core(s): the threads will contend "
+                      f"and run slower; pass {cores} or fewer", stacklevel=2)
+    return value
+
+
+USER_FILE_LIMIT = 1 << 20  # bytes: a network or study file is text a person wrote, never this long
+
+
+def file_problem(path: str | os.PathLike, limit: int | None = USER_FILE_LIMIT) -> str | None:
+    """Why `path` cannot be read as a user's text file (network, study), or None: only regular files
+    (a FIFO blocks forever, /dev/zero never ends), at most `limit` bytes."""
+    import stat
+
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return "no such file"
+    except OSError as e:
+        return e.strerror or str(e)
+    if stat.S_ISDIR(st.st_mode):
+        return "it is a folder, not a file"
+    if not stat.S_ISREG(st.st_mode):
+        return "it is not a regular file (a device, FIFO or socket: reading it could block or never end)"
+    if limit is not None and st.st_size > limit:
+        return f"it is {st.st_size:,} bytes, more than the {limit:,} such a file may hold"
+    return None
+
+
 def writable_folder(path: str | os.PathLike, what: str = "results", create: bool = True) -> Path:
     """An output folder for `what` ("results", "the plot", "the dataset"), refused up front when unusable.
 

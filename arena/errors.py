@@ -36,3 +36,9 @@ def block_in_traceback(error: BaseException) -> str | None:
             found = f"{getattr(role, 'value', role)}.{name}"
         tb = tb.tb_next
     return found
+
+
+class WriteFailed(ArenaError, OSError):
+    """A file could not be written whole (disk full, I/O error, short write): one line naming the
+    file and the cause, and what was already in the file left as it was. An OSError too, so code
+    that tolerates an unwritable cache keeps doing so."""

@@ -62,11 +62,20 @@ class GraphNet(nn.Module):
         import contextlib
 
         from arena.dsl.build import build_nodes, resolved_calls
+        from arena.errors import ArenaError, BlockInternalError
 
         calls, notes = resolved_calls(resolved.netfile, resolved.params, resolved.swaps)
-        where = contextlib.nullcontext() if device is None else torch.device(device)
+        where = contextlib.nullcontext() if device is None else _build_device(device)
         with where:
-            plan, modules, specs = build_nodes(calls, seed=seed, device=device)
+            try:
+                plan, modules, specs = build_nodes(calls, seed=seed, device=device)
+            except BlockInternalError as e:
+                cause = e.__cause__
+                if isinstance(cause, MemoryError) or "can't allocate" in str(cause) or "out of memory" in str(cause):
+                    raise ArenaError(f"{resolved.canonical}: its weights do not fit in memory (node {e.node!r}, block "
+                                     f"{e.block}): use smaller channel or class counts, or build it with "
+                                     "device=\"meta\" to count and show it") from None
+                raise
             net = resolved.netfile.net
             return cls(resolved, plan, modules, specs, net.output, net.doc or resolved.netfile.doc, tuple(notes),
                        final_align_corners=resolved.params.get("final_align_corners", False))
@@ -143,3 +152,17 @@ class GraphNet(nn.Module):
 
     def extra_repr(self) -> str:
         return f"canonical={self.canonical!r}, nodes={len(self.plan)}, output_stride={self.output_stride}"
+
+
+def _build_device(device: Any) -> torch.device:
+    """`device` as a torch.device arena builds on, or one ArenaError line (not torch's RuntimeError)."""
+    from arena.errors import ArenaError
+
+    try:
+        where = torch.device(device)
+        if where.type not in ("cpu", "cuda", "meta", "mps", "xpu"):
+            raise RuntimeError(where.type)
+    except (RuntimeError, TypeError, ValueError):
+        raise ArenaError(f"device={device!r} is not a device arena builds on: use \"cpu\", \"cuda\", "
+                         "\"cuda:0\" or \"meta\"") from None
+    return where

@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
-import warnings
 from typing import Any
 
 SCHEMA_VERSION = 3  # 3: `setting`; 2: `overrides` is its own column (1 mixed parameter overrides into `swaps`)
@@ -100,27 +99,59 @@ def serialise(row: dict[str, Any]) -> str:
     return json.dumps(row, sort_keys=True, default=str, allow_nan=True)
 
 
-def read_rows(path) -> list[dict[str, Any]]:
-    """Rows of one JSONL file; a damaged line (or a newer schema) is skipped with a warning."""
-    rows = []
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                if not isinstance(row, dict) or "kind" not in row:
-                    raise ValueError("not a result row")
-            except ValueError as e:
-                warnings.warn(f"{path}:{lineno}: damaged result row skipped ({e})", stacklevel=2)
-                continue
-            if row.get("schema", 0) > SCHEMA_VERSION:
-                warnings.warn(f"{path}:{lineno}: schema {row['schema']} is newer than this arena "
-                              f"({SCHEMA_VERSION}); row skipped, upgrade arena to read it", stacklevel=2)
-                continue
-            if "setting" not in row:
-                row["setting"] = setting(row)
-            rows.append(row)
+NUMBERS = ("miou", "pixel_acc", "params", "params_inference", "macs", "gmacs", "median_ms", "p10_ms", "p90_ms",
+           "fps", "images_per_s", "wall_s")  # metrics the reports compute with
+_TEXT = ("spec", "kind")
+_TEXT_OR_NONE = ("network", "dataset", "schedule", "time", "job_key", "study", "git_commit", "arena_version")
+_DICT_OR_NONE = ("overrides", "swaps", "protocol", "setting", "environment")
+
+
+def _number(v) -> bool:
+    return v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
+
+
+def row_problem(row: Any) -> str | None:
+    """Why `row` cannot be used as a result row (the types of every field a report reads), or None."""
+    if not isinstance(row, dict):
+        return f"a {type(row).__name__}, not a result row"
+    for key in _TEXT:
+        if not isinstance(row.get(key), str) or not row[key]:
+            return f"its {key!r} is {type(row.get(key)).__name__ if key in row else 'missing'}, not a name"
+    if row["kind"] not in KINDS:
+        return f"unknown kind {row['kind'][:40]!r}"
+    schema = row.get("schema", 0)
+    if not isinstance(schema, int) or isinstance(schema, bool):
+        return "its 'schema' is not a number"
+    if schema > SCHEMA_VERSION:
+        return f"schema {schema} is newer than this arena ({SCHEMA_VERSION}): upgrade arena to read it"
+    if not isinstance(row.get("metrics"), dict):
+        return f"its 'metrics' is {type(row.get('metrics')).__name__ if 'metrics' in row else 'missing'}, not a dict"
+    bad = [k for k in NUMBERS if not _number(row["metrics"].get(k))]
+    if bad:
+        return f"metrics.{bad[0]} is not a number"
+    for keys, ok, kind in ((_TEXT_OR_NONE, lambda v: v is None or isinstance(v, str), "text"),
+                           (_DICT_OR_NONE, lambda v: v is None or isinstance(v, dict), "a dict"),
+                           (("seed",), lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool)),
+                            "an integer")):
+        for key in keys:
+            if not ok(row.get(key)):
+                return f"its {key!r} is not {kind}"
+    if row["kind"] == "train" and row.get("seed") is None:
+        return "a train row without a seed"
+    return None
+
+
+def read_rows(path, counts: dict[str, int] | None = None) -> list[dict[str, Any]]:
+    """Rows of one JSONL file (arena.jsonl: lenient bytes, a depth limit, `row_problem` checked); a bad
+    line is skipped with one warning naming file:line, and counted in `counts["skipped"]`."""
+    from arena import jsonl
+
+    rows, skipped = jsonl.read(path, row_problem, what="damaged result row")
+    if counts is not None:
+        counts["skipped"] = counts.get("skipped", 0) + skipped
+    for row in rows:
+        if not isinstance(row.get("setting"), dict) or not isinstance(row["setting"].get("id"), str):
+            row["setting"] = setting(row)
     return rows
 
 

@@ -6,7 +6,9 @@ functions return rows and never write), one file per kind (`profile.jsonl`, `ben
 (sub-folders too) but the failure log. Failed study jobs go to `failures.jsonl`, owned here as well.
 
 Atomic append, chosen over write-temp-then-`os.replace`: each row is serialised first, then
-written with ONE `os.write` on a file opened with `O_APPEND`, then `fsync`ed. With `O_APPEND` the
+written with ONE `os.write` on a file opened with `O_APPEND`, its byte count checked, then
+`fsync`ed; a full disk, an I/O error or a short write truncates the file back to its length before
+the call and fails the command in one line (arena.atomic.append_lines). With `O_APPEND` the
 kernel moves to the end and writes in one step, so concurrent writers never overwrite each other,
 and the cost stays O(row) instead of rewriting the whole file per row. A crash can at worst leave
 one truncated last line: reading skips a damaged line with a warning naming file:line, and the next
@@ -36,6 +38,7 @@ class Store:
 
     def __init__(self, folder: str | os.PathLike):
         self.folder = Path(folder)
+        self.skipped = 0  # damaged lines the last `records` skipped (each warned with file:line)
 
     def __repr__(self) -> str:
         return f"Store({str(self.folder)!r})"
@@ -71,10 +74,12 @@ class Store:
 
     def records(self, kind: str | None = None, *, quiet: bool = False) -> list[dict[str, Any]]:
         """Every row as a dict, in read order; damaged lines skipped with a warning (none if `quiet`)."""
+        counts: dict[str, int] = {}
         with warnings.catch_warnings():
             if quiet:
                 warnings.simplefilter("ignore")
-            rows = [r for f in self.files() for r in results.read_rows(f)]
+            rows = [r for f in self.files() for r in results.read_rows(f, counts)]
+        self.skipped = counts.get("skipped", 0)
         return [r for r in rows if kind is None or r.get("kind") == kind]
 
     def rows(self, kind: str | None = None, **filters):
@@ -99,16 +104,14 @@ class Store:
     # -- failures -----------------------------------------------------------------------------------
     def failures(self) -> dict[str, str]:
         """Job key -> the error of its last failure."""
+        from arena import jsonl
+
         path = self.folder / FAILURES
         if not path.is_file():
             return {}
         out = {}
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue
-            for key in record.get("keys", []):
+        for record in jsonl.read(path, _failure_problem, what="damaged failure record")[0]:
+            for key in record["keys"]:
                 out[key] = record.get("error", "")
         return out
 
@@ -119,14 +122,31 @@ class Store:
 
     def clear_failures(self, keys: set[str]) -> None:
         """Forget the failures of jobs being retried (they get a new record if they fail again)."""
-        from arena import atomic
+        from arena import atomic, jsonl
 
         path = self.folder / FAILURES
         if not path.is_file():
             return
-        kept = [line for line in path.read_text(encoding="utf-8").splitlines()
-                if line.strip() and not set(json.loads(line).get("keys", [])) & keys]
-        atomic.write_text(path, "".join(line + "\n" for line in kept))
+        kept = []
+        for raw in path.read_bytes().splitlines():
+            try:
+                record = jsonl.parse(raw)
+                retried = _failure_problem(record) is None and set(record["keys"]) & keys
+            except ValueError:
+                retried = False  # a damaged line is kept as it is: not ours to drop
+            if raw.strip() and not retried:
+                kept.append(raw)
+        atomic.write_bytes(path, b"".join(line + b"\n" for line in kept))
+
+
+def _failure_problem(record) -> str | None:
+    if not isinstance(record, dict):
+        return f"a {type(record).__name__}, not a failure record"
+    if not isinstance(record.get("keys"), list) or not all(isinstance(k, str) for k in record["keys"]):
+        return "its 'keys' is not a list of job keys"
+    if not isinstance(record.get("error", ""), str):
+        return "its 'error' is not text"
+    return None
 
 
 def latest(frame, keys):
@@ -144,26 +164,7 @@ def latest_records(records: Iterable[dict[str, Any]], key) -> list[dict[str, Any
 
 
 def _append_lines(path: Path, lines: list[str]) -> Path:
-    """One atomic `os.write` per line on an O_APPEND file (module docstring)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        needs_newline = _ends_without_newline(path)
-        for line in lines:
-            data = line.rstrip("\n") + "\n"
-            if needs_newline:  # a crash left a truncated line: never glue a good row onto it
-                data, needs_newline = "\n" + data, False
-            os.write(fd, data.encode())
-            os.fsync(fd)
-    finally:
-        os.close(fd)
-    return path
+    """Whole lines, each written and checked (arena.atomic.append_lines: a full disk leaves the file as it was)."""
+    from arena import atomic
 
-
-def _ends_without_newline(path: Path) -> bool:
-    size = path.stat().st_size
-    if size == 0:
-        return False
-    with open(path, "rb") as f:
-        f.seek(size - 1)
-        return f.read(1) != b"\n"
+    return atomic.append_lines(path, lines)

@@ -20,7 +20,7 @@ ROW_WRITERS = ("arena.cli", "arena.studies.driver", "arena.store")  # who may ca
 RANKS = [
     ("blocks", 0),
     ("arena.errors", 1), ("arena.env", 1), ("arena.telemetry", 1), ("arena.checks", 1), ("arena.atomic", 1), ("arena.results", 1),
-    ("arena.store", 1), ("arena.stats", 1), ("arena.schedule", 1), ("arena.cache", 1),
+    ("arena.store", 1), ("arena.stats", 1), ("arena.schedule", 1), ("arena.cache", 1), ("arena.jsonl", 1),
     ("arena.dsl", 2),
     ("arena.graph", 3), ("arena.api", 3), ("arena.describe", 3), ("arena.official", 3), ("arena", 3),
     ("arena.families", 3), ("arena.networks", 3),  # plain data, but each family's key table is built of official.keys

@@ -26,7 +26,8 @@ class _DebugAnywhere(TyperGroup):
     def main(self, args=None, *rest, **kwargs):
         args = list(sys.argv[1:] if args is None else args)
         state["debug"] = "--debug" in args
-        return super().main([a for a in args if a != "--debug"], *rest, **kwargs)
+        with contextlib.nullcontext() if state["debug"] else plain_warnings():
+            return super().main([a for a in args if a != "--debug"], *rest, **kwargs)
 
     def get_command(self, ctx, name):
         """The command, with its arguments' help showing their metavars (SPEC...), not Python types."""
@@ -46,6 +47,30 @@ SwapOpt = Annotated[Optional[list[str]], typer.Option(
     "--swap", "-s", metavar="ROLE=BLOCK",
     help="Swap a slot: ROLE|BLOCK|NODE=BLOCK[(k=v)], e.g. upsampler=gai(iters=1). Repeatable.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the data as JSON instead of a table.")]
+
+
+@contextlib.contextmanager
+def plain_warnings():
+    """Each warning as one line on stderr (`warning: ...`, no Python source line), and at the end how
+    many damaged lines were skipped in all: what the command reported leaves them out."""
+    import warnings
+
+    skipped = [0]
+    previous = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        text = (str(message).strip().splitlines() or [category.__name__])[0]
+        skipped[0] += " skipped (" in text
+        sys.stderr.write(f"warning: {text}\n")
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = previous
+        if skipped[0]:
+            sys.stderr.write(f"warning: {skipped[0]} damaged line(s) skipped in all (named above): what this command "
+                             "reported leaves them out\n")
 
 
 def _one_line(error: BaseException) -> str:

@@ -28,11 +28,14 @@ def synth(
     split: Annotated[Optional[str], typer.Option("--split", metavar="train|val", help="Write this split only "
                                                  "(default: both train/ and val/).")] = None,
     knobs: KnobsOpt = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace a folder (or, with --split, a split) "
+                                            "that already holds scenes, whole.")] = False,
 ):
     """Write synthetic scenes as leftImg8bit/ and gtFine/ (labelIds), train/ and val/, readable as cityscapes:DIR."""
     from arena.cli import render
     from arena.checks import parse_res, positive, writable_folder
     from arena.data.synthetic import parse_knobs, write_cityscapes
+    from arena.data.synthetic.replace import check_free, staged
 
     with user_errors():
         size, config = parse_res(res), parse_knobs(knobs)
@@ -45,12 +48,13 @@ def synth(
         positive(n_val, "--n-val")
         counts = {split: n} if split else {"train": n, "val": max(1, n // 5) if n_val is None else n_val}
         writable_folder(out, "the dataset", create=False)  # refused before any scene is drawn
+        check_free(out, split, overwrite)
         summaries = {}
-        with render.progress("synth", total=sum(counts.values())) as step:
+        with render.progress("synth", total=sum(counts.values())) as step, staged(out, split) as into:
             for name, count in counts.items():
-                summaries[name] = write_cityscapes(out, count, size, seed=seed, split=name, config=config,
+                summaries[name] = write_cityscapes(into, count, size, seed=seed, split=name, config=config,
                                                    on_scene=lambda i, s=name: step(f"{s} scene {i + 1}"))
-    root = next(iter(summaries.values()))["root"]
+    root = str(out)
     written = " and ".join(f"{c} {s}" for s, c in counts.items())
     typer.echo(f"wrote {written} scenes at {size[0]}x{size[1]} to {root} "
                f"({', '.join(f'leftImg8bit/{s}, gtFine/{s}' for s in counts)}); "

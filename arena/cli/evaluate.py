@@ -65,9 +65,7 @@ def eval_cmd(
             raise ArenaError(f"{net.canonical} predicts {net.classes} classes but {desc['name']} has "
                              f"{desc['classes']}: evaluate on data of {net.classes} classes")
         size = size or tuple(val[0][0].shape[-2:])
-        from arena.measure.profile import check_resolution
-
-        check_resolution(net, *size)
+        net.check_resolution(*size)
         if any(dt == "int8" for _, dt in modes) and not source["run"] and not source["iteration"]:
             typer.echo("note: these weights come from no `arena train` run: if they are untrained, the int8 "
                        "accuracy is meaningless", err=True)

@@ -160,6 +160,9 @@ def bench(
 
     console = render.console()
     with user_errors():
+        from arena.checks import threads as check_threads
+
+        check_threads(threads)
         base = bench_lib.Protocol(device=device, threads=threads, include_resize=not exclude_resize,
                                   include_argmax=include_argmax, iters=iters, order_seed=order_seed,
                                   calibration=calibration, calibration_seed=calibration_seed)

@@ -109,6 +109,9 @@ def demo(
     from arena.report.demo import run_demo
 
     with user_errors():
+        from arena.checks import threads as check_threads
+
+        check_threads(threads)
         with render.job_progress("demo") as step:
             outcome = run_demo(out, threads=threads, on_progress=step)
     console = render.console()

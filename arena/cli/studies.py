@@ -16,8 +16,10 @@ OutOpt = Annotated[str, typer.Option("--out", metavar="DIR", show_default=False,
 
 
 def _engine(name: str, workers: int, address: str | None, threads: int | None):
+    from arena.checks import threads as check_threads
     from arena.studies.engines import get_engine
 
+    check_threads(threads)
     if address and name != "ray":
         from arena.errors import ArenaError
 
@@ -100,6 +102,7 @@ def ablate(
 
     with user_errors():
         h, w = parse_res(res)
+        _check_budget(budget, yes, None)  # a dry run too: -1 is no budget
         for value, option in ((delta, "--delta"), (delta_latency, "--delta-latency")):
             if not value > 0:
                 raise ArenaError(f"{option} must be positive (the equivalence margin), got {value:g}")
@@ -107,6 +110,9 @@ def ablate(
         if schedule is None:
             schedule, why = default_schedule(device)
             why = f"schedule {schedule}: {why}"
+        if nets.strip() not in ("families", "all") and not [n for n in nets.split(",") if n.strip()]:
+            raise ArenaError(f"--nets {nets!r} names no network: pass names like fast_scnn,fanet18, or `all`, or "
+                             "`families` (the default)")
         net_list = None if nets == "families" else ([] if nets == "all" else [n.strip() for n in nets.split(",")
                                                                              if n.strip()])
         if net_list == []:
@@ -193,6 +199,7 @@ def run_cmd(
     from arena.studies.schema import load
 
     with user_errors():
+        _check_budget(budget, yes, None)  # a dry run too: -1 is no budget
         study = load(study_file)
         runner = _engine(engine, workers, address, threads)
         if dry_run:

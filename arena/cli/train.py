@@ -47,8 +47,12 @@ def train(
             raise _error(f"--iters must be >= 1, got {iters}")
         if workers < 0:
             raise _error(f"--workers must be >= 0, got {workers}")
-        if threads is not None and threads < 1:
-            raise _error(f"--threads must be >= 1, got {threads}")
+        from arena.checks import threads as check_threads
+
+        check_threads(threads)
+        if clip_grad is not None and not clip_grad > 0:  # -1 reversed every gradient, 0 silently meant none
+            raise _error(f"--clip-grad must be a positive gradient norm (like 1.0), got {clip_grad:g}; leave it "
+                         "out for no clipping")
         store = Store(out).check_writable()  # refused before any training
         cfg = TrainConfig(spec=spec, data=data, schedule=schedule, iters=iters, batch=batch,
                           crop=parse_res(crop) if crop else None, seed=seed, device=device, amp=amp,

@@ -15,8 +15,9 @@ def read_image(path: str | Path) -> np.ndarray:
     try:
         with Image.open(path) as im:
             return np.array(im.convert("RGB"))
-    except (OSError, ValueError) as e:
-        raise ArenaError(f"cannot read image {path}: {e} (is it a PNG or JPEG image?)") from None
+    except Exception as e:  # noqa: BLE001 - PIL raises OSError, ValueError, SyntaxError, zlib.error on damage
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise ArenaError(f"cannot read image {path}: {first} (is it a PNG or JPEG image, whole?)") from None
 
 
 def read_label(path: str | Path) -> np.ndarray:
@@ -29,12 +30,21 @@ def read_label(path: str | Path) -> np.ndarray:
                 raise ArenaError(f"label {path} is a colour ({im.mode}) image: expected one channel of class "
                                  "values (a greyscale or palette PNG)")
             return np.array(im)
-    except OSError as e:
-        raise ArenaError(f"cannot read label {path}: {e} (is it a PNG?)") from None
+    except ArenaError:
+        raise
+    except Exception as e:  # noqa: BLE001 - PIL raises OSError, ValueError, SyntaxError, zlib.error on damage
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise ArenaError(f"cannot read label {path}: {first} (is it a PNG, whole?)") from None
 
 
 def write_png(path: str | Path, array: np.ndarray) -> None:
     """HxW (greyscale) or HxWx3 (RGB) uint8 to a PNG."""
     from PIL import Image
 
-    Image.fromarray(np.ascontiguousarray(array, dtype=np.uint8)).save(path, format="PNG", compress_level=1)
+    from arena.errors import WriteFailed
+
+    try:
+        Image.fromarray(np.ascontiguousarray(array, dtype=np.uint8)).save(path, format="PNG", compress_level=1)
+    except OSError as e:
+        raise WriteFailed(f"cannot write {path}: {e.strerror or e} (free some space, or write elsewhere with "
+                          "--out)") from None

@@ -257,7 +257,13 @@ def parse_file(path: str) -> NetFile:
     """Parse a `.arena` file from disk."""
     from pathlib import Path
 
+    from arena.checks import file_problem
+
     p = Path(path)
+    problem = file_problem(p)
+    if problem and problem not in ("no such file", "it is a folder, not a file"):  # those have their own lines
+        raise DSLError(f"cannot read network file {path}: {problem}", file=str(path),
+                       hint="pass a .arena file, e.g. blocks/nets/fast_scnn.arena")
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:

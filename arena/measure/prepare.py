@@ -126,7 +126,10 @@ def prepare(case: Case, seed: int = 0) -> PreparedCase:
 
     from arena.api import build
 
+    from arena.measure import memory
+
     p = case.protocol
+    memory.check_spec(case.spec, case.swaps, *case.res, batch=p.batch)  # before a single weight is allocated
     torch.manual_seed(seed)
     net = build(case.spec, list(case.swaps) or None).eval()
     net.check_resolution(*case.res)

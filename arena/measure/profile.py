@@ -118,7 +118,8 @@ def profile(spec: str, res: tuple[int, int] = (512, 1024), *, classes: int | Non
     peak = activation_peak(net, height, width, batch, shapes, prim["temp_bytes"])
     checks: dict[str, dict[str, Any]] = {}
     if cross_check:
-        check_memory(net, height, width, peak, max_bytes)  # cross-checks run real compute
+        weights = 4 * (sum(p.numel() for p in net.parameters()) + sum(b.numel() for b in net.buffers()))
+        check_memory(net, height, width, peak + weights, max_bytes)  # cross-checks run real compute, real weights
         for name in CROSS_CHECKS:
             checks[name] = cross_checks.count_isolated(name, net.canonical, height, width)  # canonical holds classes
     return _assemble(net, (height, width), batch, prim, checks, peak, out_shape)

@@ -33,10 +33,18 @@ def _read(source) -> tuple[dict, list[str], str]:
     if not isinstance(source, dict):
         path = Path(source)
         label = str(path)
-        if not path.is_file():
-            raise OfficialCheckpointError(f"no such checkpoint file: {path}")
+        import warnings
+
+        from arena.checks import file_problem
+
+        problem = file_problem(path, limit=None)
+        if problem:
+            raise OfficialCheckpointError(f"no such checkpoint file: {path}" if problem == "no such file" else
+                                          f"checkpoint {path}: {problem} (pass the authors' .pth file)")
         try:
-            source = torch.load(path, map_location="cpu", weights_only=True)
+            with warnings.catch_warnings():  # torch's notes on the file's format: the refusal below says it
+                warnings.simplefilter("ignore")
+                source = torch.load(path, map_location="cpu", weights_only=True)
         except pickle.UnpicklingError:
             raise OfficialCheckpointError(f"{path} is not a PyTorch checkpoint: torch.load(weights_only=True) "
                                           "cannot read it (not a saved file, or it holds arbitrary Python objects)")

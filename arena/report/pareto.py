@@ -177,8 +177,17 @@ def plot(points, x: str = "latency", y: str = "miou", out: str | os.PathLike = "
     group is a dashed step line and its points are ringed in black; mIoU error bars are the 95 %
     t-interval over seeds. `published=True` adds a panel with the papers' own headline figures
     (hollow markers labelled with their GPU: measured elsewhere, never on the same axes).
-    Returns a ParetoResult (paths, front, points, caption).
+    Returns a ParetoResult (paths, front, points, caption). Every string is drawn as plain text (no
+    mathtext, no LaTeX): a spec or dataset name with `$...$` in it is shown as written, never parsed.
     """
+    import matplotlib
+
+    with matplotlib.rc_context({"text.usetex": False, "text.parse_math": False}):
+        return _plot(points, x, y, out, name=name, log_x=log_x, published=published, formats=formats, dpi=dpi,
+                     title=title)
+
+
+def _plot(points, x, y, out, *, name, log_x, published, formats, dpi, title) -> ParetoResult:
     ax_x, ax_y = _axis(x, X_AXES, "--x"), _axis(y, Y_AXES, "--y")
     for fmt in formats:
         if fmt not in FORMATS:

@@ -48,7 +48,7 @@ def ablation_study(swaps: list[str], nets: list[str] | None = None, *, seeds: in
         bench["iters"] = bench_iters
     name = "ablate_" + "_".join(s.replace("=", "-").replace("(", "").replace(")", "").replace(",", "-") for s in swaps)
     return from_dict({"study": {"name": name, "networks": nets or "families", "swaps": list(swaps),
-                                "seeds": list(range(seeds)), "resolutions": [f"{res[0]}x{res[1]}"], "kinds": kinds},
+                                "seeds": seeds, "resolutions": [f"{res[0]}x{res[1]}"], "kinds": kinds},
                       "train": train, "bench": bench}, source="arena ablate")
 
 

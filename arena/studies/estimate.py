@@ -18,7 +18,6 @@ validation scenes (forwards at the crop).
 """
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -45,12 +44,25 @@ def _key(spec: str, device: str, threads: int) -> str:
     return "|".join([device_key(device, threads)[0], torch.__version__, spec])
 
 
+FIGURES = ("train_fixed", "train_per_px", "forward_fixed", "forward_per_px")
+
+
 def _load(path: Path) -> dict[str, Any]:
+    """The cached probes; a damaged cache (bytes, depth, shape) or entry is ignored: it costs a re-probe."""
+    from arena import jsonl
+
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        if not path.is_file() or path.stat().st_size > jsonl.MAX_LINE:
+            return {}
+        data = jsonl.parse(path.read_bytes())
     except (OSError, ValueError):
         return {}
-    return data.get("probes", {}) if isinstance(data, dict) and data.get("version") == CACHE_VERSION else {}
+    probes = data.get("probes") if isinstance(data, dict) and data.get("version") == CACHE_VERSION else None
+    if not isinstance(probes, dict):
+        return {}
+    return {k: v for k, v in probes.items() if isinstance(v, dict) and all(
+        isinstance(v.get(f), (int, float)) and not isinstance(v.get(f), bool) and 0 <= v[f] < float("inf")
+        for f in FIGURES)}
 
 
 def probe(spec: str, device: str = "cpu", threads: int | None = None) -> dict[str, float]:

@@ -175,6 +175,9 @@ def preflight(jobs: list[Job], specs: SpecCache | None = None) -> list[tuple[str
                 data = job.train.get("data", "synthetic")
                 reason = once(("data", data, net.classes), lambda: _check_data(data, net.classes, spec))
             if size and not reason:
+                reason = once(("memory", spec, job.kind, tuple(size), _batch(job)),
+                              lambda: _check_memory(job, net, size))
+            if size and not reason:
                 reason = once(("size", spec, tuple(size)), lambda: net.check_resolution(*size))
             if size and not reason:
                 reason = attention_fits(job, net, size, once)
@@ -188,10 +191,20 @@ def attention_fits(job: Job, net, size, once) -> str | None:
     not fit in this machine's RAM at its size and batch, with a resolution that would."""
     from arena.measure.attention_memory import check_attention_memory
 
-    training = job.kind == "train"
-    batch = (train_setup(job)[2] if training else job.bench.get("batch", 1)) or 1
+    training, batch = job.kind == "train", _batch(job)
     return once(("attention", net.canonical, tuple(size), batch, training),
                 lambda: check_attention_memory(net, *size, batch=batch, training=training))
+
+
+def _batch(job: Job) -> int:
+    return train_setup(job)[2] if job.kind == "train" else int((job.bench or {}).get("batch", 1) or 1)
+
+
+def _check_memory(job: Job, net, size) -> None:
+    """Weights, gradients, optimiser state and activations of the job's size (arena.measure.memory)."""
+    from arena.measure import memory
+
+    memory.check(net, *size, batch=_batch(job), training=job.kind == "train")
 
 
 def _check_data(data: str, classes: int, spec: str) -> None:

@@ -33,6 +33,10 @@ TRAIN_KEYS = {"schedule": str, "data": str, "iters": (int, list), "batch": int, 
 BENCH_KEYS = {"device": str, "iters": int, "dtype": str, "batch": int, "channels_last": bool, "fuse_bn": bool,
               "compile": str, "cuda_graphs": bool, "backend": str, "warmup_max": int}
 SECTIONS = {"study": STUDY_KEYS, "train": TRAIN_KEYS, "bench": BENCH_KEYS}
+MAX_SEED = 2**31 - 1  # what every seeded generator accepts
+MAX_JOBS = 5000  # a grid larger than this is a typo (seeds = 100000000), not a study
+RANGES = {("train", "iters"): (1, 10**7), ("train", "batch"): (1, 4096), ("train", "workers"): (0, 256),
+          ("bench", "iters"): (1, 10**6), ("bench", "batch"): (1, 4096), ("bench", "warmup_max"): (0, 10**5)}
 
 
 class StudyError(ArenaError):
@@ -72,14 +76,39 @@ def _line_of(text: str, section: str, key: str | None) -> int:
     return start + 1
 
 
+def _unique(fail, section: str, key: str, values) -> list:
+    """`values` without repeats (first kept); one warning line naming what was removed."""
+    kept = []
+    for v in values:
+        if v not in kept:
+            kept.append(v)
+    if len(kept) < len(values):
+        import warnings
+
+        removed = [f"{v[0]}x{v[1]}" if isinstance(v, tuple) else v for i, v in enumerate(values) if v in values[:i]]
+        warnings.warn(str(fail(section, key, f"duplicate {', '.join(map(repr, removed))} removed (each is "
+                                              "planned once)")), stacklevel=3)
+    return kept
+
+
 def load(path: str | Path) -> Study:
     """Read and validate a study file; every mistake is one StudyError naming the key and line."""
     import tomllib
 
+    from arena.checks import file_problem
+
     path = Path(path)
-    if not path.is_file():
+    problem = file_problem(path)
+    if problem == "no such file":
         raise StudyError(f"no such study file: {path} (see experiments/README.md for the shipped ones)")
-    text = path.read_text(encoding="utf-8")
+    if problem:
+        raise StudyError(f"cannot read study file {path}: {problem} (pass a .toml study file)")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise StudyError(f"{path}: not UTF-8 text (byte {e.start}): a study file is TOML text") from None
+    except OSError as e:
+        raise StudyError(f"cannot read study file {path}: {e.strerror or e}") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
@@ -109,6 +138,11 @@ def from_dict(data: dict[str, Any], source: str = "<study>", text: str = "") -> 
             expected = keys[key] if isinstance(keys[key], tuple) else (keys[key],)
             if not isinstance(value, expected) or (isinstance(value, bool) and bool not in expected):
                 raise fail(section, key, f"{value!r} must be {' or '.join(t.__name__ for t in expected)}")
+    for (section, key), (low, high) in RANGES.items():
+        value = data.get(section, {}).get(key)
+        for v in value if isinstance(value, list) else [] if value is None else [value]:
+            if isinstance(v, bool) or not isinstance(v, int) or not low <= v <= high:
+                raise fail(section, key, f"{v!r} is out of range: give an integer from {low} to {high:,}")
     s = data.get("study")
     if s is None:
         raise StudyError(f"{source}: no [study] section (a study names its networks, swaps and seeds there)")
@@ -134,9 +168,11 @@ def from_dict(data: dict[str, Any], source: str = "<study>", text: str = "") -> 
     if not variants:
         raise fail("study", "swaps", "nothing to run: give swaps or keep include_base = true")
     seeds = s.get("seeds", [0])
+    if isinstance(seeds, int) and not isinstance(seeds, bool) and not 1 <= seeds <= MAX_JOBS:
+        raise fail("study", "seeds", f"{seeds!r} seeds: give a count from 1 to {MAX_JOBS}")
     seeds = list(range(seeds)) if isinstance(seeds, int) else seeds
-    if not seeds or any(isinstance(x, bool) or not isinstance(x, int) or x < 0 for x in seeds):
-        raise fail("study", "seeds", f"{s.get('seeds')!r}: a list of seeds >= 0, or a count >= 1")
+    if not seeds or any(isinstance(x, bool) or not isinstance(x, int) or not 0 <= x <= MAX_SEED for x in seeds):
+        raise fail("study", "seeds", f"{s.get('seeds')!r}: a list of seeds from 0 to {MAX_SEED}, or a count >= 1")
     try:
         resolutions = tuple(parse_res(r) for r in s.get("resolutions", ["512x1024"]))
     except ArenaError as e:
@@ -158,6 +194,15 @@ def from_dict(data: dict[str, Any], source: str = "<study>", text: str = "") -> 
     if (isinstance(iters, list) and not iters) or any(isinstance(b, bool) or not isinstance(b, int) or b < 1
                                                        for b in budgets):
         raise fail("train", "iters", f"{iters!r}: an iteration count >= 1, or a list of them (one run per budget)")
+    nets, variants, seeds = (_unique(fail, "study", k, v) for k, v in (("networks", nets), ("swaps", variants),
+                                                                       ("seeds", seeds)))
+    resolutions, kinds = _unique(fail, "study", "resolutions", resolutions), _unique(fail, "study", "kinds", kinds)
+    if isinstance(iters, list):
+        train["iters"] = _unique(fail, "train", "iters", iters)
+    jobs = len(nets) * len(variants) * len(resolutions) * len(kinds) * len(seeds) * max(1, len(budgets))
+    if jobs > MAX_JOBS:
+        raise fail("study", None, f"the grid makes about {jobs:,} jobs, more than {MAX_JOBS:,}: fewer networks, "
+                                  "swaps, seeds or resolutions (or split it into several studies)")
     study = Study(name=s.get("name", Path(source).stem), networks=tuple(nets), swaps=tuple(variants),
                   seeds=tuple(seeds), resolutions=resolutions, kinds=kinds, train=train,
                   bench=dict(data.get("bench", {})), description=s.get("description", ""), source=source,

@@ -73,6 +73,9 @@ def load(run_dir: str | os.PathLike) -> dict[str, Any]:
     if run_dir.is_file():
         raise ArenaError(f"--resume {run_dir}: it is a file, not a run folder (pass the folder a run wrote, "
                          f"e.g. runs/<name>, not its {run_dir.name})")
+    if run_dir.exists() and not run_dir.is_dir():
+        raise ArenaError(f"--resume {run_dir}: it is not a folder (a device, FIFO or socket), not a run folder "
+                         "(pass the folder a run wrote, e.g. runs/<name>)")
     if not run_dir.is_dir():
         raise ArenaError(f"--resume {run_dir}: no such run folder (pass the folder a run wrote, e.g. runs/<name>)")
     try:  # the resumed run writes its checkpoints and row there: refused now, not after training
@@ -84,8 +87,12 @@ def load(run_dir: str | os.PathLike) -> dict[str, Any]:
     if not path.is_file():
         raise ArenaError(f"--resume {run_dir}: the folder holds no checkpoint ({LAST}); "
                          "it was not written by `arena train`, or the run stopped before its first checkpoint")
+    import warnings
+
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch's notes on the file's format: the refusals below say it
+            warnings.simplefilter("ignore")
+            state = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError:
         raise ArenaError(f"--resume {run_dir}: {path} holds objects other than tensors and plain data, and loading "
                          "it could run code: refused (resume only runs written by this version of `arena train`)"
@@ -121,7 +128,7 @@ def check_resumable(state: dict[str, Any], run_dir: str, config: dict[str, Any],
     """One line when the checkpoint's run was started with other settings or in another setting."""
     import json
 
-    keys = ("spec", "data", "schedule", "seed", "iters", "batch", "crop", "swaps")
+    keys = ("spec", "data", "schedule", "seed", "iters", "batch", "crop", "swaps", "clip_grad", "ohem", "pretrained")
     mine = {k: config.get(k) for k in keys}
     theirs = {k: state["config"].get(k) for k in keys}
     if json.loads(json.dumps(mine)) != json.loads(json.dumps(theirs)):

@@ -14,25 +14,29 @@ interrupted and resumed run ends with the same weights, bit for bit, as one that
 interrupted (tested); on a GPU only with `deterministic` and no kernel without a deterministic
 version (arena.train.determinism), approximately otherwise.
 
-The loop prints nothing: it reports through `on_log` (the CLI draws the progress bar from it).
+The loop prints nothing: it reports through `on_log` (the CLI draws the progress bar from it). The
+set-up steps live in arena.train.setup, the run folder (named by setting, locked, never
+overwritten) in arena.train.run_folder, the row in arena.train.row.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-import json
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from arena.errors import ArenaError
-from arena.train import checkpoint
+from arena.train import checkpoint, run_folder, setup
 from arena.train.determinism import Record, deterministic
-from arena.train.distributed import Dist, all_finite, all_reduce_sum, barrier, gather, init, shutdown
+from arena.train.distributed import Dist, all_finite, barrier, gather, init, shutdown
 from arena.train.losses import total_loss
-from arena.train.metrics import confusion, scores
-from arena.train.schedules import Schedule, schedule_for
+from arena.train.schedules import Schedule
+from arena.train.setup import evaluate, param_groups, schedule_of
+
+__all__ = ["Run", "TrainConfig", "TrainingDiverged", "evaluate", "param_groups", "run_name", "train"]
+run_name = run_folder.run_name
 
 
 class TrainingDiverged(ArenaError):
@@ -78,83 +82,6 @@ class Run:
     main: bool = True  # the rank that reports (rank 0): only its row is appended to the store
 
 
-def run_name(canonical: str, schedule: str, seed: int) -> str:
-    """A folder name from the spec: `fanet18[upsampler=gai]` -> `fanet18_upsampler-gai_demo_s3`."""
-    safe = re.sub(r"[^A-Za-z0-9.]+", "_", canonical.replace("=", "-")).strip("_")
-    return f"{safe}_{schedule}_s{seed}"
-
-
-def _schedule(cfg: TrainConfig, family: str | None) -> Schedule:
-    s = schedule_for(cfg.schedule, family)
-    if cfg.iters is not None:
-        s = s.rescaled(cfg.iters)
-    if cfg.batch is not None:
-        if cfg.batch < 1:
-            raise ArenaError(f"--batch must be >= 1, got {cfg.batch}")
-        s = dataclasses.replace(s, batch=cfg.batch)
-    if cfg.crop is not None:
-        s = dataclasses.replace(s, crop=tuple(cfg.crop))
-    if cfg.clip_grad is not None:
-        s = dataclasses.replace(s, clip_grad=cfg.clip_grad)
-    if cfg.ohem is False:
-        s = dataclasses.replace(s, ohem=None)
-    elif cfg.ohem and s.ohem is None:
-        s = dataclasses.replace(s, ohem=0.7, ohem_min_kept=s.batch * s.crop[0] * s.crop[1] // 16)
-    return s
-
-
-def param_groups(model, weight_decay: float, decay_all: bool, lr_mult: tuple = (),
-                 freeze_trunk_bn_affine: bool = False) -> list[dict]:
-    """Weight decay on conv/linear weights only: norm parameters, biases and scalars (1-D) are excluded.
-
-    `lr_mult`: (role or role.block, factor) pairs; a node that matches gets the factor on its learning
-    rate (STDC's official x10 on the FFM and the heads), except the parameters a block names in
-    `base_lr_params` (the detail loss's fuse kernel: official base LR). `freeze_trunk_bn_affine`: the BN weights and
-    biases of the trunk (downsampler and backbone nodes) stay out of the optimizer, as STDC's official
-    code leaves its ImageNet backbone's (their running statistics still update).
-    """
-    import torch
-
-    mults = dict(lr_mult)
-    buckets: dict[tuple[float, bool], list] = {}
-    plan = getattr(model, "plan", None)
-    owners = [(n, model.nodes[n.name]) for n in plan] if plan is not None else [(None, model)]
-    for node, module in owners:
-        mult = 1.0 if node is None else mults.get(f"{node.role.value}.{node.block}", mults.get(node.role.value, 1.0))
-        frozen = set()
-        if freeze_trunk_bn_affine and node is not None and node.role.value in ("downsampler", "backbone"):
-            frozen = {id(p) for m in module.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
-                      for p in m.parameters(recurse=False)}
-        base_lr = {id(getattr(module, name)) for name in getattr(module, "base_lr_params", ())}
-        for p in module.parameters():
-            if id(p) not in frozen:
-                buckets.setdefault((1.0 if id(p) in base_lr else mult, decay_all or p.dim() > 1), []).append(p)
-    return [{"params": ps, "weight_decay": weight_decay if decay else 0.0, "lr_mult": mult}
-            for (mult, decay), ps in sorted(buckets.items(), key=lambda kv: (kv[0][0], not kv[0][1]))]
-
-
-def evaluate(model, dataset, classes: int, device, batch: int, d: Dist, names: list[str] | None = None,
-             channels_last: bool = False) -> dict[str, Any]:
-    """mIoU, per-class IoU and pixel accuracy over `dataset`; the confusion matrix stays on the device."""
-    import torch
-
-    was_training = model.training
-    model.eval()
-    cm = torch.zeros(classes, classes, dtype=torch.long, device=device)
-    indices = list(range(d.rank, len(dataset), d.world))  # each rank its share, summed below
-    with torch.inference_mode():
-        for start in range(0, len(indices), batch):
-            items = [dataset[i] for i in indices[start:start + batch]]
-            images = torch.stack([x for x, _ in items]).to(device)
-            if channels_last:
-                images = images.contiguous(memory_format=torch.channels_last)
-            labels = torch.stack([y for _, y in items]).to(device)
-            cm += confusion(model(images).argmax(1), labels, classes)
-    all_reduce_sum(cm, d)
-    model.train(was_training)
-    return scores(cm, names)
-
-
 def train(cfg: TrainConfig, on_log: Callable[[dict[str, Any]], None] | None = None) -> Run:
     """Train one network under one schedule and seed; returns the run (its row, for the caller to append)."""
     with deterministic(cfg.deterministic) as record:
@@ -165,128 +92,154 @@ def train(cfg: TrainConfig, on_log: Callable[[dict[str, Any]], None] | None = No
             shutdown(d)
 
 
+@dataclass
+class _Parts:
+    """What the loop steps: the model (and its DDP wrapper), optimiser, scaler, where it runs, the curve."""
+
+    cfg: TrainConfig
+    net: Any
+    model: Any
+    trained: Any
+    optimizer: Any
+    scaler: Any
+    sched: Schedule
+    where: setup.Placement
+    d: Dist
+    folder: Path
+    curve: dict[str, list]
+
+    def save(self, iteration: int) -> Path | None:
+        """Every rank's RNG gathered (all ranks call this); rank 0 writes."""
+        rngs = gather(checkpoint.rng_state(), self.d)
+        if not self.d.main:
+            return None
+        return checkpoint.save(self.folder / checkpoint.LAST, {
+            "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+            "scaler": self.scaler.state_dict(), "iteration": iteration, "rng": {"ranks": rngs}, "curve": self.curve,
+            "config": self.cfg.record(), "setting": checkpoint.setting_of(self.cfg.record(), self.d.world),
+            "schedule": self.sched.record(), "spec": self.net.canonical})
+
+
+def _folder(cfg: TrainConfig, net, sched: Schedule, d: Dist) -> Path:
+    """The run folder: the resumed one, or OUT/runs/<name by setting>, refused now if it holds a run."""
+    from arena.checks import writable_folder
+
+    if cfg.resume:
+        return Path(cfg.resume)
+    out = writable_folder(cfg.out, "results", create=False)  # made with the run folder, once the run can start
+    setting = run_folder.run_setting(cfg.record(), sched.record(), net.canonical, d.world)
+    folder = out / "runs" / (cfg.name or run_name(net.canonical, sched.name, cfg.seed, setting))
+    run_folder.check_new(folder)
+    writable_folder(folder, "the run", create=False)  # DIR/runs a file, say: refused before any work
+    return folder
+
+
 def _train(cfg: TrainConfig, on_log, d: Dist, record: Record) -> Run:
     import torch
 
-    from arena import atomic, env, results
-    from arena.checks import writable_folder
     from arena.api import build
-    from arena.data import loader, open_dataset
     from arena.networks import family_of
 
-    # -- where, and how fast ------------------------------------------------------------------------
-    cuda = cfg.device.startswith("cuda")
     resumed = checkpoint.load(cfg.resume) if cfg.resume else None
     if resumed:  # before anything else: a resume that cannot fit says so first
         checkpoint.check_resumable(resumed, cfg.resume, cfg.record(), d.world)
-    if cuda and not torch.cuda.is_available():
-        raise ArenaError(f"--device {cfg.device}: torch.cuda.is_available() is False; use --device cpu")
-    device = torch.device(d.device if d.active else cfg.device)
-    amp = cuda if cfg.amp is None else cfg.amp
-    if amp and not cuda:
-        raise ArenaError("--amp needs --device cuda (mixed precision with a grad scaler is a GPU mode)")
-    channels_last = cuda if cfg.channels_last is None else cfg.channels_last
-    threads = cfg.threads or torch.get_num_threads()
-    torch.set_num_threads(threads)
+    where = setup.place(cfg, d)
 
-    # -- the network: each node initialised from (seed, node name), so a hybrid shares its base's weights
+    # the network: each node initialised from (seed, node name), so a hybrid shares its base's weights
+    from arena.measure import memory
+
+    meta = build(cfg.spec, list(cfg.swaps) or None, device="meta")  # sizes first: nothing allocated yet
+    family = family_of(meta.resolved.entry)
+    sched = schedule_of(cfg, family.name if family else None)
+    memory.check(meta, *sched.crop, batch=sched.batch, training=True)
     torch.manual_seed(cfg.seed)  # the stream dropout and other training-time draws start from
     net = build(cfg.spec, list(cfg.swaps) or None, seed=cfg.seed)
-    family = family_of(net.resolved.entry)
-    sched = _schedule(cfg, family.name if family else None)
-    name = cfg.name or run_name(net.canonical, sched.name, cfg.seed)
-    out = writable_folder(cfg.out, "results", create=False)  # made with the run folder, once the run can start
-    folder = out / "runs" / name
-    if not cfg.resume:
-        writable_folder(folder, "the run", create=False)  # DIR/runs a file, say: refused before any work
+    folder = _folder(cfg, net, sched, d)
+    train_set, data_desc, val_set, val_desc = setup.open_data(cfg, sched, net)
 
-    # -- data ---------------------------------------------------------------------------------------
-    train_set, data_desc = open_dataset(cfg.data, "train", crop=sched.crop, seed=cfg.seed, scale=sched.scale)
-    is_synthetic = data_desc["name"] == "synthetic"
-    val_set, val_desc = open_dataset(cfg.data, "val", crop=sched.crop, seed=cfg.seed,
-                                     length=sched.val_images if is_synthetic else None)
-    classes = data_desc["classes"]
-    if net.classes != classes:
-        raise ArenaError(f"{net.canonical} predicts {net.classes} classes but {data_desc['name']} has {classes}: "
-                         f"train {net.resolved.base}[classes={classes}]")
-    net.check_resolution(*sched.crop)
-
-    # -- weights: a user's backbone, then the device ------------------------------------------------
     pretrained = None
-    if cfg.pretrained:
+    if cfg.pretrained:  # a user's backbone, then the device
         from arena.train.pretrained import load_backbone
 
         pretrained = load_backbone(net, cfg.pretrained)
-    model = net.to(device, memory_format=torch.channels_last if channels_last else torch.contiguous_format)
+    model = net.to(where.device, memory_format=torch.channels_last if where.channels_last else torch.contiguous_format)
     model.train()
     trained = model
     if d.active:
         from torch.nn.parallel import DistributedDataParallel
 
-        trained = DistributedDataParallel(model, device_ids=[device.index] if cuda else None)
-
-    # -- optimiser, scaler, and where to start --------------------------------------------------------
-    optimizer = torch.optim.SGD(param_groups(model, sched.weight_decay, sched.decay_norms_and_biases, sched.lr_mult,
-                                             sched.freeze_trunk_bn_affine),
-                                lr=sched.lr_at(0), momentum=sched.momentum)
-    scaler = torch.amp.GradScaler("cuda", enabled=amp)
+        trained = DistributedDataParallel(model, device_ids=[where.device.index] if where.cuda else None)
+    optimizer = setup.optimiser(model, sched)
+    scaler = torch.amp.GradScaler("cuda", enabled=where.amp)
     start, curve = 0, {"loss": [], "val": []}
-    setting = checkpoint.setting_of(cfg.record(), d.world)
     if resumed:
         model.load_state_dict(resumed["model"])
         optimizer.load_state_dict(resumed["optimizer"])
         scaler.load_state_dict(resumed["scaler"])
         checkpoint.set_rng_state(checkpoint.rank_rng(resumed, d.rank))
         start, curve = resumed["iteration"], resumed["curve"]
-        folder = Path(cfg.resume)
+    parts = _Parts(cfg, net, model, trained, optimizer, scaler, sched, where, d, folder, curve)
+    names, classes = data_desc.get("class_names"), data_desc["classes"]
 
-    def save(iteration: int, path_name: str = checkpoint.LAST) -> Path | None:
-        """Every rank's RNG gathered (all ranks call this); rank 0 writes."""
-        rngs = gather(checkpoint.rng_state(), d)
-        if not d.main:
-            return None
-        return checkpoint.save(folder / path_name, {
-            "model": model.state_dict(), "optimizer": optimizer.state_dict(), "scaler": scaler.state_dict(),
-            "iteration": iteration, "rng": {"ranks": rngs}, "curve": curve, "config": cfg.record(),
-            "setting": setting, "schedule": sched.record(), "spec": net.canonical})
+    held = run_folder.held(folder, new=not cfg.resume) if d.main else contextlib.nullcontext(folder)
+    with held:
+        if d.main:
+            run_folder.write_config(folder, {"config": cfg.record(), "schedule": sched.record(), "data": data_desc,
+                                             "spec": net.canonical})
+        it, wait, wall = _fit(parts, train_set, val_set, classes, names, start, on_log)
+        val = evaluate(model, val_set, classes, where.device, sched.batch, d, names, where.channels_last)
+        curve["val"].append({"iter": it, "miou": val["miou"], "pixel_acc": val["pixel_acc"]})
+        parts.save(it)
+        barrier(d)
+        from arena.train import row as rows
 
-    if d.main:
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "config.json").write_text(json.dumps({"config": cfg.record(), "schedule": sched.record(),
-                                                        "data": data_desc, "spec": net.canonical}, indent=2,
-                                                       default=str))
+        metrics = rows.metrics_of(val, curve, it, start, bool(cfg.resume), wall, (it - start) * sched.batch * d.world,
+                                  wait, pretrained, folder)
+        row = rows.make(cfg, net, sched, where, d, data_desc, val_desc, metrics, record.ops)
+        if d.main:
+            from arena import atomic
 
-    # -- the loop -------------------------------------------------------------------------------------
+            atomic.write_json(folder / "row.json", row)
+    return Run(row, folder, metrics, main=d.main)
+
+
+def _fit(p: _Parts, train_set, val_set, classes: int, names, start: int, on_log) -> tuple[int, float, float]:
+    """The loop, from iteration `start` to the schedule's end: (last iteration, data wait s, wall s)."""
+    import torch
+
+    from arena.data import loader
+
+    sched, d, device, model, curve = p.sched, p.d, p.where.device, p.model, p.curve
     per_step = sched.batch * d.world
-    batches = loader(train_set, sched.batch, cfg.seed, cfg.workers, str(device), samples=sched.iters * per_step,
-                     start=start * per_step, rank=d.rank, world=d.world)
+    batches = loader(train_set, sched.batch, p.cfg.seed, p.cfg.workers, str(device),
+                     samples=sched.iters * per_step, start=start * per_step, rank=d.rank, world=d.world)
     it, wait, began = start, 0.0, time.perf_counter()
     fetched = time.perf_counter()
     for images, labels in batches:
         wait += time.perf_counter() - fetched
         lr = sched.lr_at(it)
-        for group in optimizer.param_groups:
+        for group in p.optimizer.param_groups:
             group["lr"] = lr * group.get("lr_mult", 1.0)
         images = images.to(device, non_blocking=True)
-        if channels_last:
+        if p.where.channels_last:
             images = images.contiguous(memory_format=torch.channels_last)
         labels = labels.to(device, non_blocking=True)
-        with torch.autocast(device.type, dtype=torch.float16, enabled=amp):
-            output = trained(images)
+        with torch.autocast(device.type, dtype=torch.float16, enabled=p.where.amp):
+            output = p.trained(images)
         loss, parts = total_loss(output, labels, sched.ohem, sched.ohem_min_kept)
         if not all_finite(loss, d):  # the guard, on every rank at once: weights are still the last good ones
-            saved = save(it)
+            saved = p.save(it)
             value = loss.item() if not torch.isfinite(loss).all() else "not finite on another rank"
-            raise TrainingDiverged(f"the loss is {value} at iteration {it} of {net.canonical}: training "
-                                   f"stopped; the last good state is saved in {saved or folder} (lower the learning "
-                                   "rate, or add --clip-grad)")
-        optimizer.zero_grad(set_to_none=True)
-        scaler.scale(loss).backward()
+            raise TrainingDiverged(f"the loss is {value} at iteration {it} of {p.net.canonical}: training "
+                                   f"stopped; the last good state is saved in {saved or p.folder} (lower the "
+                                   "learning rate, or add --clip-grad)")
+        p.optimizer.zero_grad(set_to_none=True)
+        p.scaler.scale(loss).backward()
         if sched.clip_grad:
-            scaler.unscale_(optimizer)
+            p.scaler.unscale_(p.optimizer)
             torch.nn.utils.clip_grad_norm_(model.parameters(), sched.clip_grad)
-        scaler.step(optimizer)
-        scaler.update()
+        p.scaler.step(p.optimizer)
+        p.scaler.update()
         it += 1
         if it % sched.log_every == 0 or it == sched.iters:
             elapsed = time.perf_counter() - began
@@ -296,41 +249,13 @@ def _train(cfg: TrainConfig, on_log, d: Dist, record: Record) -> Run:
                 on_log({**entry, "iters": sched.iters, "images_per_s": (it - start) * per_step / max(elapsed, 1e-9),
                         "elapsed_s": elapsed})
         if sched.eval_every and it % sched.eval_every == 0 and it < sched.iters:
-            val = evaluate(model, val_set, classes, device, sched.batch, d, data_desc.get("class_names"), channels_last)
+            val = evaluate(model, val_set, classes, device, sched.batch, d, names, p.where.channels_last)
             curve["val"].append({"iter": it, "miou": val["miou"], "pixel_acc": val["pixel_acc"]})
             if on_log and d.main:
                 on_log({"iter": it, "iters": sched.iters, "val_miou": val["miou"]})
         if sched.ckpt_every and it % sched.ckpt_every == 0 and it < sched.iters:
-            save(it)
+            p.save(it)
         if it >= sched.iters:
             break
         fetched = time.perf_counter()
-    wall = time.perf_counter() - began
-
-    # -- the end: evaluate, save, one row --------------------------------------------------------------
-    val = evaluate(model, val_set, classes, device, sched.batch, d, data_desc.get("class_names"), channels_last)
-    curve["val"].append({"iter": it, "miou": val["miou"], "pixel_acc": val["pixel_acc"]})
-    save(it)
-    barrier(d)
-    images_seen = (it - start) * per_step
-    metrics = {"miou": val["miou"], "pixel_acc": val["pixel_acc"], "iou": val["iou"], "val_pixels": val["pixels"],
-               "final_loss": curve["loss"][-1]["loss"] if curve["loss"] else None, "curve": curve,
-               "iterations": it, "resumed_from": start if cfg.resume else None, "wall_s": wall,
-               "images_per_s": images_seen / max(wall, 1e-9), "data_wait_fraction": wait / max(wall, 1e-9),
-               "pretrained": pretrained, "run_dir": str(folder)}
-    protocol = {"schedule": sched.record(), "device": str(device), "amp": amp, "channels_last": channels_last,
-                "threads": threads, "world": d.world, "workers": cfg.workers, "batch_per_rank": sched.batch,
-                "crop": list(sched.crop), "data": data_desc, "val": val_desc, "optimizer": "SGD momentum, poly LR "
-                "with linear warm-up; no weight decay on norms, biases and scalars unless the schedule says so",
-                "bn": "plain BatchNorm per process (no SyncBN)" if d.active else "BatchNorm",
-                "deterministic": cfg.deterministic}
-    if d.active:
-        protocol["backend"] = d.backend
-    if cfg.deterministic:
-        protocol["nondeterministic_ops"] = record.ops  # kernels PyTorch has no deterministic version of
-    row = results.make_row("train", net.resolved.row_fields(), metrics, protocol=protocol,
-                           dataset=data_desc["name"], schedule=sched.name, seed=cfg.seed,
-                           environment_=env.fingerprint(str(device), threads))
-    if d.main:
-        atomic.write_json(folder / "row.json", row)
-    return Run(row, folder, metrics, main=d.main)
+    return it, wait, time.perf_counter() - began

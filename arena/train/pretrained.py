@@ -33,11 +33,18 @@ def load_backbone(net, path: str | Path) -> dict[str, Any]:
     """Load a local state dict into `net`'s backbone node(s); returns what was loaded."""
     import torch
 
+    import warnings
+
+    from arena.checks import file_problem
+
     path = Path(path)
-    if not path.is_file():
-        raise ArenaError(f"--pretrained {path}: no such file")
+    problem = file_problem(path, limit=None)
+    if problem:
+        raise ArenaError(f"--pretrained {path}: {problem} (pass a saved state dict, a .pt or .pth file)")
     try:
-        state = _unwrap(torch.load(path, map_location="cpu", weights_only=True))
+        with warnings.catch_warnings():  # torch's notes on the file's format: the refusal below says it
+            warnings.simplefilter("ignore")
+            state = _unwrap(torch.load(path, map_location="cpu", weights_only=True))
     except ArenaError:
         raise
     except Exception as e:  # noqa: BLE001 - anything torch.load cannot read is "not a state dict"

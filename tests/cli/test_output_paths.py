@@ -104,7 +104,7 @@ def test_resume_paths(place):
     assert "no such run folder" in _refused(place, args, place / "missing")
     assert "it is a file, not a run folder" in _refused(place, args, place / "afile")
     assert "the run folder is not writable" in _refused(place, args, "/proc/self")
-    (place / "results" / "runs").mkdir(parents=True)
-    (place / "results" / "runs" / "fast_scnn_smoke_s0").write_text("not a run")
-    line = _refused(place, args[:-2], place / "results")  # a fresh run whose folder's name is taken by a file
-    assert "fast_scnn_smoke_s0: it is a file, not a folder" in line
+    (place / "results").mkdir(parents=True)
+    (place / "results" / "runs").write_text("not a folder of runs")
+    line = _refused(place, args[:-2], place / "results")  # a fresh run whose runs/ is taken by a file
+    assert "runs is a file, not a folder" in line

@@ -53,7 +53,7 @@ def test_interrupted_and_resumed_run_equals_an_uninterrupted_one_bit_for_bit(tmp
     cfg = TrainConfig(**SMOKE, iters=8, out=str(tmp_path / "b"))
     with pytest.raises(KeyboardInterrupt):
         train(cfg, on_log=interrupt)
-    folder = tmp_path / "b" / "runs" / "fast_scnn_smoke_s0"
+    [folder] = (tmp_path / "b" / "runs").glob("fast_scnn_smoke_s0_*")  # the name ends in the setting's hash
     assert torch.load(folder / "last.pt", weights_only=False)["iteration"] == 4
     resumed = train(dataclasses.replace(cfg, resume=str(folder)))
     a, b = weights(full.folder), weights(resumed.folder)
@@ -77,7 +77,7 @@ def test_nan_guard_stops_and_saves_the_last_good_state(tmp_path, monkeypatch):
     monkeypatch.setattr(loop, "total_loss", poisoned)
     with pytest.raises(TrainingDiverged, match=r"the loss is nan at iteration 2 of fast_scnn.*saved in"):
         train(TrainConfig(**SMOKE, iters=6, out=str(tmp_path)))
-    state = torch.load(tmp_path / "runs" / "fast_scnn_smoke_s0" / "last.pt", weights_only=False)
+    state = torch.load(next((tmp_path / "runs").glob("fast_scnn_smoke_s0_*")) / "last.pt", weights_only=False)
     assert state["iteration"] == 2
     assert all(torch.isfinite(v).all() for v in state["model"].values() if v.is_floating_point())
 
@@ -114,7 +114,7 @@ def test_two_process_ddp_on_cpu_with_gloo(tmp_path):
     labelled = sum(int((val[i][1] != 255).sum()) for i in range(len(val)))
     assert row["metrics"]["val_pixels"] == labelled
     assert f"{100 * row['metrics']['miou']:.2f}" in proc.stdout  # what it reports is what it saved
-    state = torch.load(tmp_path / "runs" / "fast_scnn_smoke_s0" / "last.pt", weights_only=True)
+    state = torch.load(next((tmp_path / "runs").glob("fast_scnn_smoke_s0_*")) / "last.pt", weights_only=True)
     assert len(state["rng"]["ranks"]) == 2 and state["setting"]["world"] == 2  # every rank's RNG
     assert row["protocol"]["backend"] == "gloo"
 
