@@ -95,4 +95,4 @@ def _latency(spec: str, modes, res, threads: int, iters: int) -> list[dict]:
     cases = [Case(spec, tuple(res), p, group="eval", mode=modes_lib.mode_label(p, fields)) for p in protocols]
     with render.progress("bench") as step:
         outcome = bench_lib.bench(cases, on_step=step)
-    return [{"median_ms": o["metrics"]["median_ms"], **(o["metrics"]["ratio_to_first"] or {})} for o in outcome]
+    return [{"median_ms": o["metrics"]["median_ms"], **(o["metrics"]["ratio_to_reference"] or {})} for o in outcome]

@@ -196,7 +196,7 @@ def test_cli(place, args, code, needle):
 
 def _api(call: str, place: Path):
     from arena import checks, jsonl, results
-    from arena.studies.spec import from_dict
+    from arena.studies.schema import from_dict
     from arena.train.loop import TrainConfig, train
 
     env = {"arena": arena, "checks": checks, "jsonl": jsonl, "results": results, "from_dict": from_dict,
