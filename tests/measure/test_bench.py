@@ -255,6 +255,7 @@ def test_export_with_a_swap(tmp_path):
     assert json.loads(r.stdout)["spec"] == "fast_scnn[upsampler=nearest]"
 
 
+@pytest.mark.slow  # a real export: 14 s
 def test_the_onnx_case_leaves_no_folder_behind(monkeypatch, tmp_path):
     """The bench's temporary .onnx lives only until its session is open, also when opening fails."""
     pytest.importorskip("onnxruntime")

@@ -35,6 +35,7 @@ def test_fanet18_with_each_attention_at_720x960(block):
     forward_backward(block, 720, 960)
 
 
+@pytest.mark.slow  # 14 s: every new block built and run in three networks
 @pytest.mark.parametrize("net", ["fanet18", "s2fpn18", "stdc1_seg"])
 def test_swap_matrix_cell_is_ok_for_every_new_attention(net):
     """`arena swaps` builds each cell on meta tensors and runs it (arena.studies.matrix.try_swap)."""
