@@ -64,7 +64,9 @@ def check_attention_memory(net, height: int, width: int, batch: int = 1, trainin
     from arena.api import build
 
     limit = total_ram() if limit is None else limit
-    twin = build(net.resolved.canonical, device="meta")
+    first = next(net.parameters(), None)
+    on_meta_in_eval = not net.training and first is not None and first.is_meta  # a study's shared meta network
+    twin = net if on_meta_in_eval else build(net.resolved.canonical, device="meta")   # never a user's weights
     maps = attention_maps(twin, height, width)
     need = attention_need(maps, batch, training)
     if need <= limit:
