@@ -52,7 +52,7 @@ def speed(args) -> None:
         cells = []
         for r in results[1:]:
             m = r["metrics"]
-            ratio, acc = m["ratio_to_first"], m["accuracy"]
+            ratio, acc = m["ratio_to_reference"], m["accuracy"]
             ratios[r["label"]].append(ratio["geomean"])
             cells.append(f"x{ratio['geomean']:.2f} [{ratio['ci_low']:.2f},{ratio['ci_high']:.2f}] "
                          f"{100 * acc['argmax_agreement']:.1f}%")

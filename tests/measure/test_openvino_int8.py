@@ -157,7 +157,7 @@ def test_bench_eager_vs_both_engines_in_fp32_and_int8(tmp_path):
         ("eager", "fp32"), ("onnxruntime", "fp32"), ("onnxruntime", "int8"), ("openvino", "fp32"), ("openvino", "int8")]
     for row in rows[1:]:
         m, p = row["metrics"], row["protocol"]
-        assert m["first"].endswith("]") and m["ratio_to_first"]["ci_low"] <= m["ratio_to_first"]["ci_high"]
+        assert m["reference"].endswith("]") and m["ratio_to_reference"]["ci_low"] <= m["ratio_to_reference"]["ci_high"]
         assert m["accuracy"]["argmax_agreement"] is not None and m["p10_ms"] <= m["median_ms"] <= m["p90_ms"]
         if p["backend"] == "openvino":
             assert p["openvino"]["inference_num_threads"] == 1 and p["openvino"]["plugin"] == "CPU"
