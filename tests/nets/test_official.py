@@ -17,7 +17,7 @@ import torch
 
 import arena
 from arena.errors import ArenaError
-from arena.networks import VARIANTS
+from arena.networks import FAMILIES, VARIANTS
 from arena.official import OfficialCheckpointError, convert, key_table, load_official, map_keys
 from arena.official.tables import key_tables
 
@@ -202,9 +202,9 @@ def _round_trip(variant: str):
     return report
 
 
-DEEPER = ("fanet34", "s2fpn34", "s2fpn34m",  # the same tables as fanet18 / s2fpn18, deeper nets
-          "ddrnet23", "pidnet_m", "pidnet_l",  # the same tables as ddrnet23_slim / pidnet_s, wider nets
-          "stdc2_seg")  # the same rules as stdc1_seg, deeper
+# The quick tier checks each family's representative; its other variants share the representative's
+# rules (deeper or wider nets), so they run in the slow tier.
+DEEPER = tuple(v for v in RECORDED if v not in {f.representative for f in FAMILIES.values()})
 
 
 @pytest.mark.parametrize("variant", [v if v not in DEEPER else pytest.param(v, marks=pytest.mark.slow)
