@@ -6,9 +6,10 @@ Four stages, each an overlapping patch embedding (`downsampler.overlap_embed`: x
 `depths[i]` transformer blocks, and a LayerNorm (eps 1e-6); returns the four normed maps (strides 4, 8,
 16, 32 of the input). The transformer block is a block argument (`attention`, default
 `attention.efficient_sa`: pre-LN spatial-reduction attention + pre-LN Mix-FFN), so `--swap attention=X`
-reaches every block of every stage. The backbone hands each block its stage's `heads`, `sr`, the
-`mlp_ratio`, the block LN eps and its stochastic-depth rate (linspace(0, drop_path, sum(depths)), as the
-official code) where the block takes that keyword and the swap did not set it.
+reaches every block of every stage. Each block gets its stochastic-depth rate (linspace(0, drop_path,
+sum(depths)), as the official code) where it takes `drop_path`; the native block also gets its stage's
+`heads`, `sr`, the `mlp_ratio` and the block LN eps. A keyword the swap sets wins; a swapped block
+derives its own C-dependent sizes by its own rule (heads 1/2/5/8 mean nothing to AFF or SCT).
 
 Module order is the official one (the state dict maps in order): all four `patch_embed{i}` first, then
 `block1`, `norm1`, `block2`, `norm2`, ... The forward runs patch_embed1, block1, norm1, patch_embed2, ...
@@ -27,6 +28,8 @@ from blocks.registry import BlockError, BlockRef, FeatureSpec, Role, info, regis
 @register(Role.BACKBONE, "mit", paper="SegFormer (arXiv:2105.15203)")
 class MixTransformer(nn.Module):
     """Overlapping patch embeddings + transformer blocks + LayerNorm per stage; 4 features out."""
+
+    example_specs = (FeatureSpec(3, 1),)  # an image, as in SegFormer (the registry tests' input)
 
     def __init__(self, x: FeatureSpec, *, dims: list = (32, 64, 160, 256), depths: list = (2, 2, 2, 2),
                  heads: list = (1, 2, 5, 8), sr: list = (8, 4, 2, 1), strides: list = (4, 2, 2, 2),
@@ -48,11 +51,13 @@ class MixTransformer(nn.Module):
             specs.append(spec)
         rates = torch.linspace(0, drop_path, sum(depths), device="cpu").tolist()  # official: one rate per block, in order
         takes = set(info(attention.role, attention.name).kwargs) - set(dict(attention.kwargs))
+        native = attention.name == "efficient_sa"  # a swapped block derives heads etc. by its own rule
         for i in range(n):
             blocks = []
             for j in range(depths[i]):
-                wanted = {"heads": heads[i], "sr": sr[i], "mlp_ratio": mlp_ratio, "ln_eps": ln_eps,
-                          "drop_path": rates[sum(depths[:i]) + j]}
+                wanted = {"drop_path": rates[sum(depths[:i]) + j]}
+                if native:
+                    wanted |= {"heads": heads[i], "sr": sr[i], "mlp_ratio": mlp_ratio, "ln_eps": ln_eps}
                 blocks.append(attention.build(specs[i], **{k: v for k, v in wanted.items() if k in takes}))
             self.add_module(f"block{i + 1}", nn.ModuleList(blocks))
             self.add_module(f"norm{i + 1}", nn.LayerNorm(dims[i], eps=ln_eps))

@@ -196,8 +196,8 @@ def test_runs_at_every_protocol_resolution(res):
         assert net(torch.empty(1, 3, *res)).shape == (1, 19, *res)
 
 
-@pytest.mark.parametrize("swap", ["attention=gc", "attention=efficient_sa(ffn=False)", "upsampler=gai",
-                                  "fusion=add", "head=dsconv"])
+@pytest.mark.parametrize("swap", ["attention=gc", "attention=aff", "attention=sct", "attention=efficient_sa(ffn=False)",
+                                  "upsampler=gai", "fusion=add", "head=dsconv"])
 def test_swaps_reach_the_family_nodes(swap):
     with torch.device("meta"):
         net = arena.build(f"segformer_b0[{swap}]").eval()
