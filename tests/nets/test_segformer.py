@@ -11,6 +11,8 @@ read from arena/families/segformer.py where they are the variant's figures, neve
 """
 from __future__ import annotations
 
+import json
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -19,7 +21,7 @@ import arena
 from arena.families.segformer import FVCORE_MACS, FVCORE_MATMUL_B0
 from arena.networks import VARIANTS
 from blocks.registry import FeatureSpec, get
-from tests.helpers import fvcore_analysis, n_params, primary_macs
+from tests.helpers import fvcore_analysis, n_params, primary_macs, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -209,3 +211,31 @@ def test_swaps_reach_the_family_nodes(swap):
         assert len(blocks) == 8 and all(b.block_name == block.split("(")[0] for b in blocks)
         if "ffn=False" in block:  # the swap's own keyword wins; the per-stage heads and sr still apply
             assert all(b.mlp is None for b in blocks) and [b.sr for b in blocks[::2]] == [8, 4, 2, 1]
+
+
+# -- training -----------------------------------------------------------------------------------
+
+def test_paper_schedule_puts_the_decode_head_at_ten_times_the_lr():
+    """Official paramwise_cfg: `decode_head.*` at lr x10 = the four op.linear projections and the head."""
+    from arena.train.schedules import PAPER
+    from arena.train.setup import param_groups
+
+    sched = PAPER["segformer"]
+    assert (sched.lr, sched.weight_decay, sched.batch, sched.crop, sched.iters) == (6e-5, 0.01, 8, (1024, 1024), 160_000)
+    assert (sched.power, sched.warmup_iters, sched.warmup_start) == (1.0, 1500, 1e-6)
+    with torch.device("meta"):
+        net = arena.build("segformer_b0")
+    fast = {id(p) for g in param_groups(net, 0.01, False, sched.lr_mult) if g["lr_mult"] == 10.0 for p in g["params"]}
+    decoder = {id(p) for n in ("linear_c4", "linear_c3", "linear_c2", "linear_c1", "logits")
+               for p in net.nodes[n].parameters()}
+    assert fast == decoder
+
+
+@pytest.mark.slow
+def test_demo_schedule_trains(tmp_path):
+    r = run_cli("train", "segformer_b0", "--schedule", "demo", "--iters", 20, "--batch", 2, "--crop", "64x128",
+                "--threads", 1, "--out", tmp_path)
+    assert r.exit_code == 0, r.output
+    (row,) = [json.loads(line) for line in (tmp_path / "train.jsonl").read_text().splitlines()]
+    assert row["spec"] == "segformer_b0" and row["metrics"]["iterations"] == 20
+    assert 0.0 < row["metrics"]["final_loss"] < 10.0  # finite: neither NaN nor diverged
