@@ -74,14 +74,13 @@ PUBLISHED = (
 
 # -- the official key table ------------------------------------------------------------
 # NVlabs/SegFormer EncoderDecoder(mit_b0, SegFormerHead) -> segformer.arena nodes. The MiT backbone is one
-# node (`c1_c2_c3_c4`) that keeps the official module names; its Mix-FFN holds the depthwise conv directly
-# (official: DWConv wrapper `mlp.dwconv.dwconv`). Linear weights keep their (out, in) shape (op.linear).
+# node (`c1_c2_c3_c4`) that keeps the official module names below it (an ImageNet `mit_b0.pth` loads with
+# `--pretrained` once its classifier `head.*` is left out). Linear weights keep their (out, in) shape.
 _MIT = "nodes.c1_c2_c3_c4"
 
 
 def segformer() -> KeyTable:
-    rules = [(r"backbone\.block(\d)\.(\d+)\.mlp\.dwconv\.dwconv", rf"{_MIT}.block\1.\2.mlp.dwconv"),
-             (r"backbone\.(patch_embed\d|block\d|norm\d)", rf"{_MIT}.\1"),
+    rules = [(r"backbone\.(patch_embed\d|block\d|norm\d)", rf"{_MIT}.\1"),
              (r"decode_head\.linear_c(\d)", r"nodes.linear_c\1"),
              (r"decode_head\.linear_fuse\.conv", "nodes.logits.body.0.0"),
              (r"decode_head\.linear_fuse\.bn", "nodes.logits.body.0.1"),

@@ -145,13 +145,19 @@ def official_forward(sd, x, heads=(1, 2, 5, 8), srs=(8, 4, 2, 1)):
     return F.interpolate(z, size=x.shape[-2:], mode="bilinear", align_corners=False)
 
 
-def test_arena_computes_the_official_function():
-    """Random weights (LN and BN affine and statistics drawn too) under the official names; an odd size
-    (stage maps 18x34 -> 3x5; the reduction convs floor 18x34 / 8 to 2x4)."""
+@pytest.fixture(scope="module")
+def official():
+    """(arena net, its weights under the official names): random weights, LN and BN affine and BN statistics
+    drawn too."""
     from tests.nets.test_official import as_official, randomised
 
     net = randomised("segformer_b0")
-    sd = as_official(net, "segformer_b0")
+    return net, as_official(net, "segformer_b0")
+
+
+def test_arena_computes_the_official_function(official):
+    """An odd size (stage maps 18x34 -> 3x5; the reduction convs floor 18x34 / 8 to 2x4)."""
+    net, sd = official
     x = torch.randn(1, 3, 72, 136)
     with torch.no_grad():
         ours, want = net(x), official_forward(sd, x)
@@ -163,6 +169,31 @@ def test_arena_computes_the_official_function():
             c = w.shape[0] // 2
             sd_kv[key] = w.reshape(2, c, -1).transpose(0, 1).reshape(2 * c, -1)
         assert not torch.allclose(official_forward(sd_kv, x), want, rtol=1e-3, atol=1e-3)
+
+
+def test_official_checkpoint_skips_conv_seg_and_imagenet_weights_load(official, tmp_path):
+    """An mmcv checkpoint (`state_dict` + `meta`) loads, conv_seg skipped with its reason; an ImageNet
+    `mit_b0.pth` (backbone keys without `backbone.`) loads with --pretrained once `head.*` is left out,
+    and with it is refused in one line naming the classifier keys."""
+    from arena.errors import ArenaError
+    from arena.official import load_official
+    from arena.train.pretrained import load_backbone
+
+    net, sd = official
+    fresh = arena.build("segformer_b0").eval()
+    report = load_official(fresh, {"state_dict": sd, "meta": {"epoch": 160}})
+    assert list(report["skipped"]) == ["decode_head.conv_seg.weight", "decode_head.conv_seg.bias"]
+    assert "never called" in report["skipped"]["decode_head.conv_seg.weight"]
+    imagenet = {k[len("backbone."):]: v for k, v in sd.items() if k.startswith("backbone.")}
+    torch.save(imagenet | {"head.weight": torch.zeros(1000, 256), "head.bias": torch.zeros(1000)}, tmp_path / "a.pth")
+    with pytest.raises(ArenaError) as e:
+        load_backbone(arena.build("segformer_b0"), tmp_path / "a.pth")
+    assert "2 keys match no backbone tensor (head.weight, head.bias)" in str(e.value) and "\n" not in str(e.value)
+    torch.save(imagenet, tmp_path / "b.pth")
+    other = arena.build("segformer_b0")
+    assert load_backbone(other, tmp_path / "b.pth")["loaded"] == len(imagenet)
+    mine = net.nodes["c1_c2_c3_c4"].state_dict()
+    assert all(torch.equal(v, mine[k]) for k, v in other.nodes["c1_c2_c3_c4"].state_dict().items())
 
 
 # -- MACs ---------------------------------------------------------------------------------------
