@@ -16,12 +16,17 @@ spec recommends.
 (arXiv:2206.02066) sum pre-activation stage outputs and ReLU them only where a conv reads them, so
 one raw tensor feeds both a sum and, through the ReLU, a conv (specs/ddrnet.md §2.4).
 
+`op.linear`: a Linear applied to every pixel (a 1x1 conv with bias) whose weight is held as
+`nn.Linear`'s (out, in), so official token-layout Linear weights load as they are: SegFormer's
+decoder projections `linear_c{i}.proj` (arXiv:2105.15203, specs/segformer.md §2.5).
+
 `op.lateral`: BiFPN's channel adapter (EfficientDet, arXiv:1911.09070) as SGCPNet's official code
 uses it (arXiv:2005.11034): a 1x1 conv with bias -> BN with eps 1e-3 and momentum 0.01 (`op.cbr`
 has PyTorch's BN defaults).
 """
 from __future__ import annotations
 
+import torch.nn.functional as F
 from torch import nn
 
 from blocks.layers import ConvBNAct, DSConv, make_act
@@ -105,3 +110,17 @@ class Lateral(nn.Module):
 
     def forward(self, x):
         return self.body(x)
+
+
+@register(Role.OP, "linear", paper="SegFormer (arXiv:2105.15203)")
+class PixelLinear(nn.Module):
+    """A Linear on every pixel (= 1x1 conv with bias), its weight kept (out, in) in `proj` as nn.Linear."""
+
+    def __init__(self, x: FeatureSpec, *, out: int | None = None):
+        super().__init__()
+        out = out or x.channels
+        self.proj = nn.Linear(x.channels, out)
+        self.out_specs = (FeatureSpec(out, x.stride),)
+
+    def forward(self, x):
+        return F.conv2d(x, self.proj.weight[:, :, None, None], self.proj.bias)  # (out, in) viewed (out, in, 1, 1)
