@@ -12,11 +12,14 @@ arena/families/sctnet.py, never from our output; the per-part and per-block figu
 """
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import torch
 import torch.nn.functional as F
 
 import arena
+from arena.errors import ArenaError
 from arena.families import sctnet as family
 from arena.networks import VARIANTS
 from blocks.registry import BlockError, BlockRef, FeatureSpec, Role, get
@@ -202,3 +205,50 @@ def test_swaps_build_and_run(swap):
     if swap == "attention=none":  # the CFBlocks keep their MLP; the three mixers are gone
         assert net.param_counts()["inference"] == VARIANTS[S].params - sum(
             2 * 64 * c * 7 + 2 * c for c in (128, 256, 256))
+
+
+# -- training -------------------------------------------------------------------------------------
+
+def test_paper_schedule_is_the_official_config():
+    """§5.1: AdamW 4e-4 / 0.0125 on every parameter, heads x10, poly 1.0 after 1.5k warm-up, 160k x 16 at
+    512x1024, scale 0.25-1.5, mmseg's all-pixel CE mean; the missing teacher is named."""
+    p = family.PAPER
+    assert (p.optimizer, p.lr, p.betas, p.weight_decay, p.decay_norms_and_biases) == ("adamw", 4e-4, (0.9, 0.999),
+                                                                                      0.0125, True)
+    assert (p.iters, p.batch, p.crop, p.scale, p.power, p.warmup_iters) == (160_000, 16, (512, 1024), (0.25, 1.5),
+                                                                            1.0, 1500)
+    assert dict(p.lr_mult) == {"head": 10.0} and p.ce_all_pixels and p.ohem is None
+    assert "no SIAM teacher" in p.source and family.FAMILY.training_note == family.TEACHER_GAP
+    with pytest.raises(ArenaError, match="optimizer must be one of sgd, adamw"):
+        dataclasses.replace(p, optimizer="adam")
+
+
+def test_adamw_groups_give_both_heads_ten_times_the_rate():
+    from arena.train.setup import optimiser
+
+    net = meta(S)
+    opt = optimiser(net, family.PAPER)
+    assert isinstance(opt, torch.optim.AdamW) and opt.defaults["betas"] == (0.9, 0.999)
+    heads = {id(p) for n in ("decode_head", "aux1") for p in net.nodes[n].parameters()}
+    for group in opt.param_groups:
+        assert group["weight_decay"] == 0.0125  # decay on all parameters, norms and biases too
+        assert all((id(p) in heads) == (group["lr_mult"] == 10.0) for p in group["params"])
+
+
+def test_all_pixel_cross_entropy_counts_ignored_pixels_in_the_mean():
+    """A11: mmseg v0.x divides by every label pixel, ignored ones included."""
+    from arena.train.losses import IGNORE, pixel_loss
+
+    logits = torch.randn(1, 3, 2, 2)
+    labels = torch.tensor([[[0, 1], [IGNORE, IGNORE]]])
+    valid = pixel_loss(logits, labels)
+    assert torch.allclose(pixel_loss(logits, labels, all_pixels=True), valid / 2)
+
+
+@pytest.mark.slow
+def test_demo_training_runs_and_the_row_names_the_missing_teacher(tmp_path):
+    from arena.train.loop import TrainConfig, train
+
+    run = train(TrainConfig(spec=S, schedule="demo", iters=20, threads=1, out=str(tmp_path)))
+    assert run.metrics["iterations"] == 20 and torch.isfinite(torch.tensor(run.metrics["final_loss"]))
+    assert run.row["protocol"]["training_note"] == family.TEACHER_GAP
