@@ -202,6 +202,8 @@ def test_swaps_build_and_run(swap):
     net = arena.build(f"{S}[{swap}]").eval()
     with torch.no_grad():
         assert net(torch.randn(1, 3, 64, 64)).shape == (1, 19, 64, 64)
+    if swap.startswith("attention="):  # the swap reaches the CFBlocks' mixer argument
+        assert all(net.nodes[n][0].attn_l.block_name == swap.split("=")[1] for n in ("layer3_2", "layer4", "layer5"))
     if swap == "attention=none":  # the CFBlocks keep their MLP; the three mixers are gone
         assert net.param_counts()["inference"] == VARIANTS[S].params - sum(
             2 * 64 * c * 7 + 2 * c for c in (128, 256, 256))
@@ -252,3 +254,42 @@ def test_demo_training_runs_and_the_row_names_the_missing_teacher(tmp_path):
     run = train(TrainConfig(spec=S, schedule="demo", iters=20, threads=1, out=str(tmp_path)))
     assert run.metrics["iterations"] == 20 and torch.isfinite(torch.tensor(run.metrics["final_loss"]))
     assert run.row["protocol"]["training_note"] == family.TEACHER_GAP
+
+
+# -- official checkpoints (A15): the timing copy's names, inference-only releases, another variant ----
+
+def _official(variant: str):
+    from tests.nets.test_official import as_official, randomised
+
+    net = randomised(variant)
+    return net, as_official(net, variant)
+
+
+def test_inference_only_and_timing_copy_checkpoints_load():
+    """mmseg's `{"state_dict": ...}` without auxiliary_head.* (AU head left as built), and speed/SCTNet.py's
+    `decoder.*` for `decode_head.*`: the same logits."""
+    from arena.official import load_official
+
+    net, official = _official(S)
+    inference = {k.replace("decode_head.", "decoder."): v for k, v in official.items()
+                 if not k.startswith("auxiliary_head.")}
+    fresh = arena.build(S).eval()
+    report = load_official(fresh, {"state_dict": inference})
+    assert report["left_as_built"] and all(k.startswith("nodes.aux1.") for k in report["left_as_built"])
+    x = torch.randn(1, 3, 64, 96)
+    with torch.no_grad():
+        assert torch.equal(fresh(x), net(x))
+    skipped = load_official(arena.build(S), official)["skipped"]
+    assert len(skipped) == 352 - 14 and all("SIAM" in why for why in skipped.values())  # auxiliary_head.1
+
+
+def test_a_checkpoint_of_the_other_variant_is_one_line():
+    from arena.official import OfficialCheckpointError, load_official
+    from tests.nets.test_official import recorded
+
+    with torch.device("meta"):
+        b = {k: torch.empty(s) for k, s in recorded(B)}
+    with pytest.raises(OfficialCheckpointError) as e:
+        load_official(meta(S), b)
+    msg = str(e.value)
+    assert "\n" not in msg and "does not fit sctnet_s" in msg and "shapes differ" in msg
