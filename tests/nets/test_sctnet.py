@@ -58,8 +58,9 @@ def test_cfblock_parameter_formula():
         assert sum(p.numel() for p in block.parameters()) == 18 * c * c + 902 * c == want
 
 
-@pytest.mark.parametrize("variant", [S, pytest.param(B, marks=pytest.mark.slow)])
-@pytest.mark.parametrize("res", [0, 1])
+@pytest.mark.parametrize("variant, res", [(S, 0), pytest.param(S, 1, marks=pytest.mark.slow),
+                                          pytest.param(B, 0, marks=pytest.mark.slow),
+                                          pytest.param(B, 1, marks=pytest.mark.slow)])
 def test_primary_macs(variant, res):
     h, w = arena.networks.RESOLUTIONS[res]
     assert rel(primary_macs(variant, h, w), family.FVCORE_MACS[variant][res]) < 0.02
@@ -174,7 +175,8 @@ def test_final_resize_and_aux_head():
 
 # -- any resolution ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("h, w", [(512, 1024), (1024, 2048), (720, 960)])
+@pytest.mark.parametrize("h, w", [pytest.param(512, 1024, marks=pytest.mark.slow),
+                                  pytest.param(1024, 2048, marks=pytest.mark.slow), (720, 960)])
 def test_runs_at_every_resolution_on_meta(h, w):
     net = meta(S).eval()
     net.check_resolution(h, w)
@@ -265,6 +267,7 @@ def _official(variant: str):
     return net, as_official(net, variant)
 
 
+@pytest.mark.slow  # the quick tier's round trip of sctnet_s: tests/nets/test_official.py
 def test_inference_only_and_timing_copy_checkpoints_load():
     """mmseg's `{"state_dict": ...}` without auxiliary_head.* (AU head left as built), and speed/SCTNet.py's
     `decoder.*` for `decode_head.*`: the same logits."""
