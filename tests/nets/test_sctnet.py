@@ -13,6 +13,7 @@ arena/families/sctnet.py, never from our output; the per-part and per-block figu
 from __future__ import annotations
 
 import dataclasses
+import io
 
 import pytest
 import torch
@@ -256,6 +257,13 @@ def test_demo_training_runs_and_the_row_names_the_missing_teacher(tmp_path):
     run = train(TrainConfig(spec=S, schedule="demo", iters=20, threads=1, out=str(tmp_path)))
     assert run.metrics["iterations"] == 20 and torch.isfinite(torch.tensor(run.metrics["final_loss"]))
     assert run.row["protocol"]["training_note"] == family.TEACHER_GAP
+    from rich.console import Console
+
+    from arena.cli.render import train_summary
+
+    console = Console(width=400, record=True, file=io.StringIO())
+    console.print(train_summary(run.row))  # `arena train` prints the note under the results
+    assert "no SIAM teacher" in console.export_text()
 
 
 # -- official checkpoints (A15): the timing copy's names, inference-only releases, another variant ----
