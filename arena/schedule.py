@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from arena.errors import ArenaError
 
 OPTIMIZERS = ("sgd", "adamw")
+LATER_FIELDS = {"optimizer": "sgd", "betas": (0.9, 0.999), "ce_all_pixels": False}  # recorded only when set
 
 
 @dataclass(frozen=True)
@@ -68,4 +69,10 @@ class Schedule:
                                    ckpt_every=round(self.ckpt_every * ratio))
 
     def record(self) -> dict:
-        return dataclasses.asdict(self)
+        """The schedule as plain data. Fields added after run folders were keyed by it (the optimiser and
+        the loss averaging) appear only when set, so an existing run's setting, and its folder name, stay."""
+        out = dataclasses.asdict(self)
+        for name, default in LATER_FIELDS.items():
+            if out[name] == default:
+                del out[name]
+        return out

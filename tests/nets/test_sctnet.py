@@ -224,6 +224,10 @@ def test_paper_schedule_is_the_official_config():
                                                                             1.0, 1500)
     assert dict(p.lr_mult) == {"head": 10.0} and p.ce_all_pixels and p.ohem is None
     assert "no SIAM teacher" in p.source and family.FAMILY.training_note == family.TEACHER_GAP
+    from arena.train.schedules import SCHEDULES
+
+    assert p.record()["optimizer"] == "adamw" and p.record()["ce_all_pixels"] is True
+    assert not {"optimizer", "betas", "ce_all_pixels"} & set(SCHEDULES["demo"].record())  # old settings unchanged
     with pytest.raises(ArenaError, match="optimizer must be one of sgd, adamw"):
         dataclasses.replace(p, optimizer="adam")
 
