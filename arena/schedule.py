@@ -10,6 +10,9 @@ from dataclasses import dataclass
 
 from arena.errors import ArenaError
 
+OPTIMIZERS = ("sgd", "adamw")
+LATER_FIELDS = {"optimizer": "sgd", "betas": (0.9, 0.999), "ce_all_pixels": False}  # recorded only when set
+
 
 @dataclass(frozen=True)
 class Schedule:
@@ -36,7 +39,15 @@ class Schedule:
     scale: tuple[float, float] = (0.75, 1.5)  # random scale of real images
     lr_mult: tuple[tuple[str, float], ...] = ()  # (role or role.block, factor): per-node learning-rate factors
     freeze_trunk_bn_affine: bool = False  # keep the trunk's BN weights and biases out of the optimizer
+    optimizer: str = "sgd"  # "sgd" (with `momentum`) or "adamw" (with `betas`; decoupled weight decay)
+    betas: tuple[float, float] = (0.9, 0.999)  # AdamW only
+    ce_all_pixels: bool = False  # cross-entropy mean over all pixels, ignored ones counting 0 (mmseg v0.x)
     source: str = ""
+
+    def __post_init__(self):
+        if self.optimizer not in OPTIMIZERS:
+            raise ArenaError(f"schedule {self.name!r}: optimizer must be one of {', '.join(OPTIMIZERS)}, "
+                             f"got {self.optimizer!r}")
 
     @property
     def warmup_iters(self) -> int:
@@ -58,4 +69,10 @@ class Schedule:
                                    ckpt_every=round(self.ckpt_every * ratio))
 
     def record(self) -> dict:
-        return dataclasses.asdict(self)
+        """The schedule as plain data. Fields added after run folders were keyed by it (the optimiser and
+        the loss averaging) appear only when set, so an existing run's setting, and its folder name, stay."""
+        out = dataclasses.asdict(self)
+        for name, default in LATER_FIELDS.items():
+            if out[name] == default:
+                del out[name]
+        return out

@@ -13,6 +13,7 @@ ACTIVATIONS = {
     "hswish": lambda: nn.Hardswish(inplace=True),
     "hsigmoid": lambda: nn.Hardsigmoid(inplace=True),
     "sigmoid": nn.Sigmoid,
+    "gelu": nn.GELU,  # exact (erf) form, the transformer MLPs' default
     "none": nn.Identity,
 }
 

@@ -13,7 +13,9 @@ Both codes build their trunks as one node per stage, with the same two blocks:
   and **no output ReLU**, not even between the two Bottlenecks of PIDNet's layer5 (the official default
   `no_relu=True` reaches the first block too). `mid_act=True` gives the textbook ReLU between blocks.
 Modules are created and named as in the official code (`conv1, bn1, conv2, bn2[, conv3, bn3], downsample`),
-block by block, so an official stage's state dict loads by name. Differences from the official code:
+block by block, so an official stage's state dict loads by name. `rb(bias=True)` gives every conv of the
+BasicBlocks and their projections a bias before its BN, as SCTNet's PyTorch port of them has (mmcv's
+default; arXiv:2312.17071, specs/sctnet.md §2.2). Differences from the official code:
 none for the defaults. Initialisation is PyTorch's default (official: Kaiming-normal fan_out), as
 elsewhere in arena.
 """
@@ -27,24 +29,24 @@ from blocks.registry import BlockError, FeatureSpec, Role, register
 PAPERS = "DDRNet (arXiv:2101.06085) / PIDNet (arXiv:2206.02066)"
 
 
-def _projection(cin: int, cout: int, stride: int) -> nn.Module | None:
+def _projection(cin: int, cout: int, stride: int, bias: bool = False) -> nn.Module | None:
     """The official shortcut: a 1x1 conv (the block's stride) + BN when the shape changes, else identity."""
     if stride == 1 and cin == cout:
         return None
-    return nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+    return nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=bias), nn.BatchNorm2d(cout))
 
 
 class BasicBlock(nn.Module):
     """3x3 conv-BN-ReLU -> 3x3 conv-BN, plus the (projected) input, then `out_act` (None: raw sum)."""
 
-    def __init__(self, cin: int, cout: int, stride: int = 1, *, out_act: str | None = "relu"):
+    def __init__(self, cin: int, cout: int, stride: int = 1, *, out_act: str | None = "relu", bias: bool = False):
         super().__init__()
-        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=bias)
         self.bn1 = nn.BatchNorm2d(cout)
         self.relu = nn.ReLU(inplace=True)
-        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=bias)
         self.bn2 = nn.BatchNorm2d(cout)
-        self.downsample = _projection(cin, cout, stride)
+        self.downsample = _projection(cin, cout, stride, bias)
         self.out_act = make_act(out_act)
 
     def forward(self, x):
@@ -96,12 +98,12 @@ class RB(nn.Sequential):
     """n BasicBlocks (the first strided); ReLU between blocks, `last_act` after the last (official: none)."""
 
     def __init__(self, x: FeatureSpec, *, n: int = 2, out: int | None = None, strides: list = (1,),
-                 last_act: str | None = None):
+                 last_act: str | None = None, bias: bool = False):
         _check_n(n, "rb")
         stride = _stage_stride(strides, "rb")
         out = out or x.channels
         super().__init__(*(BasicBlock(x.channels if i == 0 else out, out, stride if i == 0 else 1,
-                                      out_act=last_act if i == n - 1 else "relu") for i in range(n)))
+                                      out_act=last_act if i == n - 1 else "relu", bias=bias) for i in range(n)))
         self.out_specs = (FeatureSpec(out, x.stride * stride),)
 
 

@@ -3,7 +3,10 @@
 `out` (the fusion role's interface kwarg) adds a 1x1 conv-BN-ReLU after the merge when it differs
 from the merged width, so that a swap into a slot with a fixed output width still fits. `act` on
 `add` applies an activation to the sum (before that projection): DDRNet's and PIDNet's fusion sums
-are followed by a ReLU where every consumer reads them activated (specs/ddrnet.md §4).
+are followed by a ReLU where every consumer reads them activated (specs/ddrnet.md §4). `reverse` on
+`concat` concatenates in reverse argument order: with the fusion role's (deep, skip) arguments it
+gives [skip, deep], SCTNet's official channel order (arXiv:2312.17071, specs/sctnet.md §2.5), which
+the following head's weights depend on.
 """
 from __future__ import annotations
 
@@ -45,15 +48,16 @@ class Add(nn.Module):
 
 @register(Role.FUSION, "concat")
 class Concat(nn.Module):
-    """Channel concatenation."""
+    """Channel concatenation (in argument order, or reversed)."""
 
-    def __init__(self, *xs: FeatureSpec, out: int | None = None):
+    def __init__(self, *xs: FeatureSpec, out: int | None = None, reverse: bool = False):
         super().__init__()
         stride = same_stride(xs, "concat")
         width = sum(s.channels for s in xs)
         out = out or width
+        self.reverse = reverse
         self.project = ConvBNAct(width, out, 1) if out != width else nn.Identity()
         self.out_specs = (FeatureSpec(out, stride),)
 
     def forward(self, *xs):
-        return self.project(torch.cat(xs, dim=1))
+        return self.project(torch.cat(xs[::-1] if self.reverse else xs, dim=1))

@@ -55,6 +55,8 @@ def train_summary(row: dict[str, Any]) -> Table:
     table.add_row("speed", f"{m['images_per_s']:.1f} images/s, {m['wall_s']:.1f} s, data wait "
                            f"{100 * m['data_wait_fraction']:.1f} %")
     table.add_row("run folder", escape(m["run_dir"]))
+    if p.get("training_note"):  # what the published training had and this run lacks (Family.training_note)
+        table.add_row("note", escape(p["training_note"]))
     return table
 
 
