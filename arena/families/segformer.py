@@ -42,14 +42,13 @@ FVCORE_MATMUL_B0 = {(1024, 2048): 66_571_993_088, (512, 1024): 4_160_749_568}
 PAPER = Schedule("paper", iters=160_000, batch=8, crop=(1024, 1024), lr=6e-5, weight_decay=0.01,
                  warmup=1500 / 160_000, warmup_start=1e-6, power=1.0, scale=(0.5, 2.0), eval_every=4000,
                  ckpt_every=16_000, log_every=50, lr_mult=(("op.linear", 10.0), ("head", 10.0)),
+                 optimizer="adamw", betas=(0.9, 0.999), ce_all_pixels=True,
                  source="SegFormer official config segformer.b0.1024x1024.city.160k.py + _base_ (specs/segformer.md "
-                        "§5.1): lr 6e-5, wd 0.01, x10 on decode_head (here its linear_c* op.linear nodes and the "
-                        "head), poly 1.0 after a 1500-iteration linear warm-up from 1e-6x, batch 8, crop 1024x1024, "
-                        "scale 0.5-2.0, no auxiliary loss. Differs: the official optimiser is AdamW (betas 0.9, "
-                        "0.999), arena's loop steps SGD with momentum; official weight decay spares only the "
-                        "LayerNorms (biases and the decoder BN decay), arena spares every 1-D tensor; the "
-                        "official CE divides by all pixels, ignored ones included; from scratch "
-                        "(docs/networks.md#segformer)")
+                        "§5.1): AdamW (betas 0.9, 0.999), lr 6e-5, wd 0.01, x10 on decode_head (here its linear_c* "
+                        "op.linear nodes and the head), poly 1.0 after a 1500-iteration linear warm-up from 1e-6x, "
+                        "batch 8, crop 1024x1024, scale 0.5-2.0, no auxiliary loss, CE divided by all pixels "
+                        "(mmseg v0.x). Differs: official weight decay spares only the LayerNorms (biases and the "
+                        "decoder BN decay), arena spares every 1-D tensor; from scratch (docs/networks.md#segformer)")
 
 # -- the papers' own figures (arena.report.published) ---------------------------------------------
 _PAPER = "paper Tables 1/2 (arXiv:2105.15203), recalled: unverified against the PDF (specs/segformer.md §6)"
