@@ -19,6 +19,8 @@ def test_training_memory_counts_weights_gradients_and_momentum():
     assert infer["gradients"] == infer["optimiser"] == 0
     assert train["gradients"] == train["optimiser"] == 4 * params  # fp32 gradient + SGD momentum per parameter
     assert train["total"] == sum(v for k, v in train.items() if k != "total")
+    adamw = memory.needed(net, 64, 128, batch=2, training=True, optimiser="adamw")
+    assert adamw["optimiser"] == 2 * 4 * params  # AdamW keeps two moments per parameter
 
 
 def test_weights_alone_can_refuse_a_job_with_tiny_activations():

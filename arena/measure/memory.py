@@ -6,7 +6,7 @@ command that builds a network for real (bench, train, a study's jobs) first buil
 device, where it costs no storage, and adds up:
 
 - weights: every parameter and buffer (fp32, 4 bytes each);
-- training: the gradients (one per parameter) and the optimiser's state (SGD momentum: one more),
+- training: the gradients (one per parameter) and the optimiser's state (SGD momentum: one more; AdamW: two),
   and the activations kept for the backward pass (every value of the graph at once, not the
   inference peak: a lower bound, the blocks' own saved tensors come on top);
 - inference: the activation peak by liveness (arena.measure.profile.activation_peak).
@@ -19,7 +19,7 @@ from typing import Any
 
 from arena.errors import ArenaError
 
-OPTIMISER_STATES = 1  # SGD with momentum: one buffer per parameter
+OPTIMISER_STATES = {"sgd": 1, "adamw": 2}  # buffers per parameter: SGD's momentum; AdamW's two moments
 
 
 class TooBig(ArenaError):
@@ -38,7 +38,8 @@ def weight_count(net) -> int:
     return sum(p.numel() for p in net.parameters()) + sum(b.numel() for b in net.buffers())
 
 
-def needed(net, height: int, width: int, batch: int = 1, training: bool = False) -> dict[str, int]:
+def needed(net, height: int, width: int, batch: int = 1, training: bool = False,
+           optimiser: str = "sgd") -> dict[str, int]:
     """Bytes by part ({"weights", "gradients", "optimiser", "activations", "total"}) of one step of `net`."""
     from arena.measure.profile import _value_bytes, activation_peak
 
@@ -49,16 +50,16 @@ def needed(net, height: int, width: int, batch: int = 1, training: bool = False)
     else:
         activations = activation_peak(net, height, width, batch)
     parts = {"weights": weights, "gradients": params if training else 0,
-             "optimiser": params * OPTIMISER_STATES if training else 0, "activations": activations}
+             "optimiser": params * OPTIMISER_STATES[optimiser] if training else 0, "activations": activations}
     return {**parts, "total": sum(parts.values())}
 
 
 def check(net, height: int, width: int, batch: int = 1, training: bool = False,
-          max_bytes: int | None = None) -> dict[str, int]:
+          max_bytes: int | None = None, optimiser: str = "sgd") -> dict[str, int]:
     """`needed(...)`, or `TooBig` in one line naming the parts when the total exceeds the ceiling."""
     from arena.measure.profile import total_ram
 
-    parts = needed(net, height, width, batch, training)
+    parts = needed(net, height, width, batch, training, optimiser)
     limit = total_ram() if max_bytes is None else max_bytes
     if parts["total"] > limit:
         shown = ", ".join(f"{k} {fmt_bytes(v)}" for k, v in parts.items() if k != "total" and v)

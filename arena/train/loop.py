@@ -151,7 +151,7 @@ def _train(cfg: TrainConfig, on_log, d: Dist, record: Record) -> Run:
     meta = build(cfg.spec, list(cfg.swaps) or None, device="meta")  # sizes first: nothing allocated yet
     family = family_of(meta.resolved.entry)
     sched = schedule_of(cfg, family.name if family else None)
-    memory.check(meta, *sched.crop, batch=sched.batch, training=True)
+    memory.check(meta, *sched.crop, batch=sched.batch, training=True, optimiser=sched.optimizer)
     torch.manual_seed(cfg.seed)  # the stream dropout and other training-time draws start from
     net = build(cfg.spec, list(cfg.swaps) or None, seed=cfg.seed)
     folder = _folder(cfg, net, sched, d)
