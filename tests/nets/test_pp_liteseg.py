@@ -170,3 +170,82 @@ def test_fusion_swaps():
     assert meta("pp_liteseg_t[fusion=ffm]").eval()(torch.empty(1, 3, 64, 128, device="meta")).shape == (1, 19, 64, 128)
     msg = one_line_error(run_cli("profile", "pp_liteseg_t[fusion=bga]", "--res", "64x128"))
     assert "bga" in msg and "4x the detail stride" in msg
+
+
+# -- training -------------------------------------------------------------------------------------
+
+def test_paper_schedule_is_the_official_recipe():
+    """§5.1: SGD 0.005 / 0.9, L2 5e-4 on everything, 1 K warm-up from 1e-5 then poly 0.9, batch 16,
+    1024x512 crops, 160 K iterations, OHEM (0.7, 130 K) on all three outputs with weight 1."""
+    from arena.families.pp_liteseg import PAPER
+
+    assert (PAPER.iters, PAPER.batch, PAPER.crop, PAPER.lr, PAPER.momentum) == (160_000, 16, (512, 1024), 0.005, 0.9)
+    assert PAPER.weight_decay == 5e-4 and PAPER.decay_norms_and_biases
+    assert PAPER.warmup_iters == 1000 and PAPER.lr_at(0) == pytest.approx(1e-5)
+    assert PAPER.lr_at(1000) == pytest.approx(0.005) and PAPER.lr_at(80_500) == pytest.approx(0.005 * 0.5 ** 0.9)
+    assert (PAPER.ohem, PAPER.ohem_min_kept) == (0.7, 130_000)
+    assert [n.aux for n in meta(T).plan if n.aux is not None] == [1.0, 1.0]
+
+
+@pytest.mark.slow
+def test_demo_training_runs(tmp_path):
+    """`arena train pp_liteseg_t --schedule demo`, 20 iterations: the three heads train, the row is written."""
+    r = run_cli("train", T, "--schedule", "demo", "--iters", "20", "--threads", "1", "--out", tmp_path)
+    assert r.exit_code == 0, r.output
+    rows = list(tmp_path.glob("runs/*/row.json"))
+    assert len(rows) == 1 and '"pp_liteseg_t"' in rows[0].read_text()
+
+
+# -- official checkpoints in Paddle's layout -------------------------------------------------------
+
+def _paddle_file(net, variant: str, path, drop: str = "", extra: str = ""):
+    """`net`'s weights as PaddleSeg saves them: numpy arrays pickled under the official Paddle names
+    (BN statistics `_mean` / `_variance`, no step counters, `_scale` as (1,)), plus Paddle's metadata."""
+    import pickle
+
+    import numpy as np
+
+    from tests.nets.test_official import as_official
+
+    state = {}
+    for name, tensor in as_official(net, variant).items():
+        paddle = name.replace(".running_mean", "._mean").replace(".running_var", "._variance")
+        if paddle != drop:
+            state[paddle] = tensor.numpy().astype(np.float32)
+    if extra:
+        state[extra] = np.zeros(3, np.float32)
+    state["StructuredToParameterName@@"] = {"backbone.features.0.conv.weight": "conv2d_0.w_0"}
+    with open(path, "wb") as f:
+        pickle.dump(state, f, protocol=4)
+    return path
+
+
+@pytest.mark.parametrize("variant", [T, pytest.param(B, marks=pytest.mark.slow)])
+def test_paddle_checkpoint_loads_and_gives_the_same_logits(tmp_path, variant):
+    from tests.nets.test_official import randomised
+
+    net = randomised(variant)
+    path = _paddle_file(net, variant, tmp_path / "model.pdparams")
+    fresh = arena.build(variant).eval()
+    report = arena.load_official(fresh, path)
+    assert report["skipped"] == {} and report["counters_kept"] == (48 if variant == T else 72)
+    x = torch.randn(1, 3, 64, 96)
+    with torch.no_grad():
+        want, got = net(x), fresh(x)
+    assert (got - want).abs().max() <= 1e-4 * want.abs().max()
+    assert torch.equal(fresh.nodes["arm8"]._scale, torch.ones(1))
+
+
+@pytest.mark.parametrize("drop, extra, says", [
+    ("ppseg_head.arm_list.1._scale", "", "missing (nodes.arm16._scale)"),
+    ("", "ppseg_head.cm.stages.3.1._conv.weight", "unmatched (ppseg_head.cm.stages.3.1._conv.weight)"),
+])
+def test_paddle_file_with_a_missing_or_extra_key_is_refused_in_one_line(tmp_path, drop, extra, says):
+    from arena.official import OfficialCheckpointError
+
+    path = _paddle_file(arena.build(T), T, tmp_path / "model.pdparams", drop=drop, extra=extra)
+    r = run_cli("convert", T, "--official", path, "--out", tmp_path / "arena.pth")
+    assert says in one_line_error(r)
+    assert not (tmp_path / "arena.pth").exists()
+    with pytest.raises(OfficialCheckpointError, match=says.replace("(", "\\(").replace(")", "\\)")):
+        arena.load_official(T, path)
