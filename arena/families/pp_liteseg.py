@@ -18,7 +18,7 @@ FAMILY = Family("pp_liteseg", "PP-LiteSeg: A Superior Real-Time Semantic Segment
 
 # The three UAFM `_scale` scalars: Paddle parameters that never train (stop_gradient, value 1), buffers here.
 _SCALE = 3
-_SCALE_WHY = "the three UAFM `_scale` scalars (frozen at 1, stop_gradient): persistent buffers here, not parameters"
+_SCALE_WHY = "the three UAFM `_scale` scalars, frozen at 1 (arena holds them as persistent buffers)"
 
 # -- the shipped variants and their official figures (arena.networks) ------------------------------
 VARIANTS = (
