@@ -13,10 +13,11 @@ Differences from the official code: none for the defaults. As the code (not the 
 the downsampling of a stride-2 module is a depthwise 3x3 s2 conv + BN without activation
 (`avd_layer`) between block 1 and block 2, block 2 itself has stride 1, and the pooled skip is
 AvgPool2d(3, 2, 1) with count_include_pad=True (`skip_count_pad=False` excludes the padding, as
-PaddleSeg's port in PP-LiteSeg: Paddle's AvgPool2D default, specs/pp_liteseg.md §2.2). Sub-modules keep the official names (`conv_list`,
-`avd_layer`) and creation order (conv_list registered before avd_layer). The unused "add" module
-type, `use_conv_last` and the ImageNet classifier are not built. Initialisation is PyTorch's
-default (the official code uses Kaiming fan_out; it matters only when training from scratch).
+PaddleSeg's port in PP-LiteSeg: Paddle's AvgPool2D default, specs/pp_liteseg.md §2.2). Sub-modules
+keep the official names (`conv_list`, `avd_layer`) and creation order (conv_list registered before
+avd_layer). The unused "add" module type, `use_conv_last` and the ImageNet classifier are not
+built. Initialisation is PyTorch's default (the official code uses Kaiming fan_out; it matters
+only when training from scratch).
 """
 from __future__ import annotations
 
