@@ -12,10 +12,12 @@ average-pooled in stride-2 modules). No residual, no activation after the concat
 Differences from the official code: none for the defaults. As the code (not the paper's figure),
 the downsampling of a stride-2 module is a depthwise 3x3 s2 conv + BN without activation
 (`avd_layer`) between block 1 and block 2, block 2 itself has stride 1, and the pooled skip is
-AvgPool2d(3, 2, 1) with count_include_pad=True. Sub-modules keep the official names (`conv_list`,
-`avd_layer`) and creation order (conv_list registered before avd_layer). The unused "add" module
-type, `use_conv_last` and the ImageNet classifier are not built. Initialisation is PyTorch's
-default (the official code uses Kaiming fan_out; it matters only when training from scratch).
+AvgPool2d(3, 2, 1) with count_include_pad=True (`skip_count_pad=False` excludes the padding, as
+PaddleSeg's port in PP-LiteSeg: Paddle's AvgPool2D default, specs/pp_liteseg.md §2.2). Sub-modules
+keep the official names (`conv_list`, `avd_layer`) and creation order (conv_list registered before
+avd_layer). The unused "add" module type, `use_conv_last` and the ImageNet classifier are not
+built. Initialisation is PyTorch's default (the official code uses Kaiming fan_out; it matters
+only when training from scratch).
 """
 from __future__ import annotations
 
@@ -30,14 +32,14 @@ from blocks.registry import BlockError, FeatureSpec, Role, register
 class STDCModule(nn.Module):
     """One STDC module: `convs` blocks of geometrically shrinking width, concatenated."""
 
-    def __init__(self, cin: int, cout: int, stride: int, convs: int = 4):
+    def __init__(self, cin: int, cout: int, stride: int, convs: int = 4, skip_count_pad: bool = True):
         super().__init__()
         self.conv_list = nn.ModuleList()  # registered first: the official state-dict order
         half = cout // 2
         if stride == 2:
             self.avd_layer = nn.Sequential(nn.Conv2d(half, half, 3, 2, 1, groups=half, bias=False),
                                            nn.BatchNorm2d(half))
-            self.skip = nn.AvgPool2d(3, 2, 1)
+            self.skip = nn.AvgPool2d(3, 2, 1, count_include_pad=skip_count_pad)
         self.stride = stride
         for i in range(convs):
             if i == 0:
@@ -64,7 +66,7 @@ class STDCNet(nn.Module):
     """Stages of STDC modules (first one strided); returns every stage's output."""
 
     def __init__(self, x: FeatureSpec, *, strides: list = (2, 2, 2), widths: list = (256, 512, 1024),
-                 repeats: list = (2, 2, 2), convs: int = 4):
+                 repeats: list = (2, 2, 2), convs: int = 4, skip_count_pad: bool = True):
         super().__init__()
         if not len(strides) == len(widths) == len(repeats):
             raise BlockError(f"stdc: strides, widths and repeats need one entry per stage, got "
@@ -76,8 +78,8 @@ class STDCNet(nn.Module):
                              f"{2 ** max(convs - 1, 0)}, got convs={convs}, widths={list(widths)}")
         stages, specs, cin, stride = [], [], x.channels, x.stride
         for s, width, repeat in zip(strides, widths, repeats):
-            stages.append(nn.Sequential(*(STDCModule(cin if i == 0 else width, width, s if i == 0 else 1, convs)
-                                          for i in range(repeat))))
+            stages.append(nn.Sequential(*(STDCModule(cin if i == 0 else width, width, s if i == 0 else 1, convs,
+                                                     skip_count_pad) for i in range(repeat))))
             cin, stride = width, stride * s
             specs.append(FeatureSpec(width, stride))
         self.stages = nn.ModuleList(stages)

@@ -5,3 +5,4 @@ from blocks.pyramids import identity  # noqa: F401
 from blocks.pyramids import gap_context  # noqa: F401
 from blocks.pyramids import dappm, pappm  # noqa: F401
 from blocks.pyramids import gap  # noqa: F401
+from blocks.pyramids import sppm  # noqa: F401

@@ -48,6 +48,6 @@ def test_pinned_figures_of_the_newer_baselines():
 def test_frame_columns_and_filters():
     df = published.frame(dataset="camvid")
     assert set(df["variant"]) == {"s2fpn18", "s2fpn34", "s2fpn34m", "gain18", "ddrnet23_slim", "pidnet_s", "pidnet_m",
-                                  "stdc1_seg", "stdc2_seg", "bisenetv2"}
+                                  "stdc1_seg", "stdc2_seg", "bisenetv2", "pp_liteseg_t", "pp_liteseg_b"}
     assert list(df.columns) == list(published.FIELDS)
     assert published.backbone("fanet34") == "ResNet-34" and published.backbone("mine.arena") is None
