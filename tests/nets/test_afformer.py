@@ -216,3 +216,28 @@ def test_swaps_reach_the_encoders_and_the_prototype_resizes():
         up = arena.build("afformer_t[upsampler=nearest]")
         assert {up.node(n).block for n in ("u2", "u3")} == {"nearest"}
         assert up(torch.empty(1, 3, 64, 96)).shape == (1, 19, 64, 96)
+
+
+# -- training --------------------------------------------------------------------------------------
+
+def test_training_is_the_eval_graph_and_every_parameter_learns():
+    """No auxiliary head (spec §2.7, §3.3): the training output is the logits alone, and since arena does
+    not build the unused `align`, every parameter receives a gradient."""
+    net = arena.build("afformer_t").train()
+    out = net(torch.randn(2, 3, 64, 96))
+    logits = out["out"] if isinstance(out, dict) else out
+    assert logits.shape == (2, 19, 64, 96) and not (isinstance(out, dict) and out.get("aux"))
+    F.cross_entropy(logits, torch.randint(0, 19, (2, 64, 96))).backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in net.parameters())
+
+
+@pytest.mark.slow
+def test_demo_schedule_trains_20_iterations(tmp_path):
+    import json
+
+    from tests.helpers import run_cli
+
+    r = run_cli("train", "afformer_t", "--schedule", "demo", "--iters", "20", "--threads", "2", "--out", tmp_path)
+    assert r.exit_code == 0, r.output
+    (row,) = [json.loads(line) for line in (tmp_path / "train.jsonl").read_text().splitlines()]
+    assert row["metrics"]["iterations"] == 20 and 0 <= row["metrics"]["miou"] <= 1
