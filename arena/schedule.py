@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from arena.errors import ArenaError
 
+OPTIMIZERS = ("sgd", "adamw")
+
 
 @dataclass(frozen=True)
 class Schedule:
@@ -36,7 +38,15 @@ class Schedule:
     scale: tuple[float, float] = (0.75, 1.5)  # random scale of real images
     lr_mult: tuple[tuple[str, float], ...] = ()  # (role or role.block, factor): per-node learning-rate factors
     freeze_trunk_bn_affine: bool = False  # keep the trunk's BN weights and biases out of the optimizer
+    optimizer: str = "sgd"  # "sgd" (with `momentum`) or "adamw" (with `betas`; decoupled weight decay)
+    betas: tuple[float, float] = (0.9, 0.999)  # AdamW only
+    ce_all_pixels: bool = False  # cross-entropy mean over all pixels, ignored ones counting 0 (mmseg v0.x)
     source: str = ""
+
+    def __post_init__(self):
+        if self.optimizer not in OPTIMIZERS:
+            raise ArenaError(f"schedule {self.name!r}: optimizer must be one of {', '.join(OPTIMIZERS)}, "
+                             f"got {self.optimizer!r}")
 
     @property
     def warmup_iters(self) -> int:

@@ -15,7 +15,8 @@ FAMILY = Family("afformer", "Head-Free Lightweight Semantic Segmentation with Li
                 "dongbo811/AFFormer", "afformer_t", "docs/networks.md#afformer", order=13, short="AFFormer",
                 summary="pixel path + strided prototypes through adaptive-frequency-filter encoders, stride 8, "
                         "head-free (1x1 GN head)",
-                final_align_corners=False, default_study=False)
+                final_align_corners=False, default_study=False,
+                training_note="no ImageNet-1K backbone weights (the official recipe starts from them)")
 
 # -- the shipped variants and their official figures (arena.networks) ------------------------------
 # fvcore MACs of the official eval forward, final resize included, at 512x1024 and 1024x2048
@@ -53,10 +54,11 @@ VARIANTS = (
 # linear warm-up from 1e-6, 160k iterations, 4 images x 2 GPUs, crop 1024x1024, scale 0.5-2.0, plain CE.
 PAPER = Schedule("paper", iters=160_000, batch=8, crop=(1024, 1024), lr=4e-4, weight_decay=0.01,
                  decay_norms_and_biases=True, warmup=1500 / 160_000, warmup_start=1e-6, power=1.0,
-                 scale=(0.5, 2.0), eval_every=5000, ckpt_every=16_000, log_every=50,
-                 source="AFFormer official configs/AFFormer/AFFormer_*_cityscapes.py + bases (AdamW in the "
-                        "official recipe; specs/afformer.md §5.1). From scratch here (the authors start from "
-                        "their ImageNet-1K backbone)")
+                 scale=(0.5, 2.0), eval_every=5000, ckpt_every=16_000, log_every=50, optimizer="adamw",
+                 betas=(0.9, 0.999), ce_all_pixels=True,
+                 source="AFFormer official configs/AFFormer/AFFormer_*_cityscapes.py + bases (specs/afformer.md "
+                        "§5.1); the batch is the config's 4 per GPU x the 2 GPUs of tools/cmd.sh. From scratch "
+                        "here (the authors start from their ImageNet-1K backbone); BN, not SyncBN")
 
 # -- the papers' own figures (arena.report.published) ---------------------------------------------
 _NOT_RETRIEVED = "paper Cityscapes table not retrievable (specs/afformer.md §6)"

@@ -23,6 +23,7 @@ class Family:
     summary: str = ""  # one line for README's network table: what arena builds
     final_align_corners: bool = False  # the official final resize of the logits (docs/networks.md)
     default_study: bool = True  # in `arena ablate`'s default network set (False: `--nets all` or by name)
+    training_note: str = ""  # what the published training used that arena cannot (every train row carries it)
 
 
 @dataclass(frozen=True)

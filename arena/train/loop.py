@@ -226,7 +226,7 @@ def _fit(p: _Parts, train_set, val_set, classes: int, names, start: int, on_log)
         labels = labels.to(device, non_blocking=True)
         with torch.autocast(device.type, dtype=torch.float16, enabled=p.where.amp):
             output = p.trained(images)
-        loss, parts = total_loss(output, labels, sched.ohem, sched.ohem_min_kept)
+        loss, parts = total_loss(output, labels, sched.ohem, sched.ohem_min_kept, sched.ce_all_pixels)
         if not all_finite(loss, d):  # the guard, on every rank at once: weights are still the last good ones
             saved = p.save(it)
             value = loss.item() if not torch.isfinite(loss).all() else "not finite on another rank"

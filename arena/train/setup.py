@@ -114,11 +114,15 @@ def param_groups(model, weight_decay: float, decay_all: bool, lr_mult: tuple = (
 
 
 def optimiser(model, sched: Schedule):
-    """SGD with momentum over `param_groups` (the learning rate is set per step by the loop)."""
+    """SGD with momentum, or AdamW (the attention-era recipes), over `param_groups` (the learning rate is
+    set per step by the loop)."""
     import torch
 
-    return torch.optim.SGD(param_groups(model, sched.weight_decay, sched.decay_norms_and_biases, sched.lr_mult,
-                                        sched.freeze_trunk_bn_affine), lr=sched.lr_at(0), momentum=sched.momentum)
+    groups = param_groups(model, sched.weight_decay, sched.decay_norms_and_biases, sched.lr_mult,
+                          sched.freeze_trunk_bn_affine)
+    if sched.optimizer == "adamw":
+        return torch.optim.AdamW(groups, lr=sched.lr_at(0), betas=tuple(sched.betas))
+    return torch.optim.SGD(groups, lr=sched.lr_at(0), momentum=sched.momentum)
 
 
 def evaluate(model, dataset, classes: int, device, batch: int, d: Dist, names: list[str] | None = None,

@@ -21,7 +21,7 @@ from arena.families import afformer as family
 from arena.networks import VARIANTS
 from arena.official import OfficialCheckpointError, key_table, load_official, map_keys
 from blocks.registry import BlockError, FeatureSpec, get
-from tests.helpers import fvcore_analysis, n_params, one_line
+from tests.helpers import fvcore_analysis, n_params, one_line, one_line_error, run_cli
 from tests.nets.test_official import as_official, randomised, recorded
 
 VARIANT_NAMES = ("afformer_t", "afformer_s", "afformer_b")
@@ -166,13 +166,19 @@ def test_official_state_dict_gives_the_official_function(variant):
     assert (ours - want).norm() / want.norm() < 1e-4
 
 
-def test_a_checkpoint_whose_shared_copies_differ_is_refused():
+def test_a_checkpoint_whose_shared_copies_differ_is_refused(tmp_path):
+    """In the official model the copies are one tensor: a file where they differ is not an official
+    state dict; one line, nothing written (`arena convert`, exit 2)."""
     official = as_official(randomised("afformer_t"), "afformer_t")
     key = "backbone.mhca_stages.2.mhca_blks.0.MHCA_layers.3.factoratt_crpe.crpe.conv_list.1.bias"
     official[key] = official[key] + 1
     with pytest.raises(OfficialCheckpointError) as e:
         load_official("afformer_t", official)
     assert f"1 copies of a shared module differ from their original ({key} vs" in one_line(e)
+    torch.save({"state_dict": official}, tmp_path / "afformer_t.pth")
+    line = one_line_error(run_cli("convert", "afformer_t", "--official", tmp_path / "afformer_t.pth",
+                                  "--out", tmp_path / "arena.pth"))
+    assert "copies of a shared module differ" in line and not (tmp_path / "arena.pth").exists()
 
 
 def test_key_table_aliases_and_skips():
@@ -235,9 +241,25 @@ def test_training_is_the_eval_graph_and_every_parameter_learns():
 def test_demo_schedule_trains_20_iterations(tmp_path):
     import json
 
-    from tests.helpers import run_cli
-
     r = run_cli("train", "afformer_t", "--schedule", "demo", "--iters", "20", "--threads", "2", "--out", tmp_path)
     assert r.exit_code == 0, r.output
     (row,) = [json.loads(line) for line in (tmp_path / "train.jsonl").read_text().splitlines()]
     assert row["metrics"]["iterations"] == 20 and 0 <= row["metrics"]["miou"] <= 1
+
+
+def test_paper_schedule_is_the_official_config():
+    """Spec §5.1: AdamW (0.9, 0.999), weight decay 0.01 on every parameter, lr 4e-4, poly power 1 after a
+    1500-iteration linear warm-up from ratio 1e-6; CE averaged over all pixels (mmseg 0.21.1)."""
+    from arena.train.schedules import PAPER
+    from arena.train.setup import optimiser
+
+    sched = PAPER["afformer"]
+    assert sched is family.PAPER and sched.ce_all_pixels and sched.warmup_iters == 1500
+    assert sched.lr_at(0) == pytest.approx(4e-4 * 1e-6) and sched.lr_at(1500) == pytest.approx(4e-4)
+    assert sched.lr_at(1500 + (160_000 - 1500) // 2) == pytest.approx(2e-4, rel=1e-4)  # power 1: linear
+    with torch.device("meta"):
+        net = arena.build("afformer_t")
+    opt = optimiser(net, sched)
+    assert isinstance(opt, torch.optim.AdamW) and opt.defaults["betas"] == (0.9, 0.999)
+    assert {g["weight_decay"] for g in opt.param_groups} == {0.01}
+    assert sum(p.numel() for g in opt.param_groups for p in g["params"]) == VARIANTS["afformer_t"].expected_params
