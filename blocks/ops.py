@@ -16,6 +16,10 @@ spec recommends.
 (arXiv:2206.02066) sum pre-activation stage outputs and ReLU them only where a conv reads them, so
 one raw tensor feeds both a sum and, through the ReLU, a conv (specs/ddrnet.md §2.4).
 
+`op.linear`: a Linear applied to every pixel (a 1x1 conv with bias) whose weight is held as
+`nn.Linear`'s (out, in), so official token-layout Linear weights load as they are: SegFormer's
+decoder projections `linear_c{i}.proj` (arXiv:2105.15203, specs/segformer.md §2.5).
+
 `op.dwc_embed`, `op.restore`: AFFormer's patch embedding (`DWCPatchEmbed`: k x k depthwise conv,
 stride 1, 2 or 4, no bias -> 1x1 pointwise, no bias -> BN -> Hardswish) and its pixel-path
 bottleneck (`Restore`: 1x1 conv-BN-act to C/2 -> 3x3 depthwise, no bias -> BN -> act -> 1x1
@@ -28,6 +32,7 @@ has PyTorch's BN defaults).
 """
 from __future__ import annotations
 
+import torch.nn.functional as F
 from torch import nn
 
 from blocks.layers import ConvBNAct, DSConv, make_act
@@ -113,6 +118,18 @@ class Lateral(nn.Module):
         return self.body(x)
 
 
+@register(Role.OP, "linear", paper="SegFormer (arXiv:2105.15203)")
+class PixelLinear(nn.Module):
+    """A Linear on every pixel (= 1x1 conv with bias), its weight kept (out, in) in `proj` as nn.Linear."""
+
+    def __init__(self, x: FeatureSpec, *, out: int | None = None):
+        super().__init__()
+        out = out or x.channels
+        self.proj = nn.Linear(x.channels, out)
+        self.out_specs = (FeatureSpec(out, x.stride),)
+
+    def forward(self, x):
+        return F.conv2d(x, self.proj.weight[:, :, None, None], self.proj.bias)  # (out, in) viewed (out, in, 1, 1)
 @register(Role.OP, "dwc_embed", paper="AFFormer (arXiv:2301.04648)")
 class DWCEmbed(nn.Module):
     """Depthwise k x k (stride s, no bias) -> pointwise 1x1 (no bias) -> BN -> act: C -> `out`, stride x s."""

@@ -33,14 +33,11 @@ def eval_cmd(
 ):
     """mIoU on the validation split under each mode (the training's evaluation code), its Δ to fp32 eager
     with a per-image paired interval, argmax agreement, and its latency ratio from an interleaved bench."""
-    from arena.api import build
     from arena.checks import cpu_count, parse_res
     from arena.cli import render
-    from arena.data import open_dataset, parse_spec
     from arena.errors import ArenaError
     from arena.train import deploy as ev
     from arena.measure.quantize import DEFAULT_CALIBRATION
-    from arena.measure.weights import load_into, read_source
     from arena.store import Store
 
     with user_errors():
@@ -52,20 +49,8 @@ def eval_cmd(
             raise ArenaError(f"--iters must be an integer >= 0, got {iters}")
         store = None if no_save else Store(out).check_writable()
         threads = threads or cpu_count()
-        net = build(spec)
-        source = read_source(weights)
-        load_into(net, source, weights)
-        data = data or source["data"] or "synthetic"
-        synthetic = parse_spec(data)[0] == "synthetic"
-        size = parse_res(res) if res else (source["crop"] if synthetic and source["crop"] else None)
-        same_data = data == (source["data"] or "synthetic")
-        val, desc = open_dataset(data, "val", crop=size or (512, 1024), val_size=None if synthetic else size,
-                                 length=source["val_images"] if synthetic and same_data else None)
-        if desc["classes"] != net.classes:
-            raise ArenaError(f"{net.canonical} predicts {net.classes} classes but {desc['name']} has "
-                             f"{desc['classes']}: evaluate on data of {net.classes} classes")
-        size = size or tuple(val[0][0].shape[-2:])
-        net.check_resolution(*size)
+        p = ev.prepare(spec, weights, data, parse_res(res) if res else None)
+        net, source, val, desc, size, data = (p[k] for k in ("net", "source", "val", "desc", "size", "data"))
         if any(dt == "int8" for _, dt in modes) and not source["run"] and not source["iteration"]:
             typer.echo("note: these weights come from no `arena train` run: if they are untrained, the int8 "
                        "accuracy is meaningless", err=True)

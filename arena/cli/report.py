@@ -59,7 +59,7 @@ def table(
     latex: Annotated[Optional[str], typer.Option("--latex", metavar="FILE", help="Write a booktabs table.")] = None,
     markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table (for READMEs).")] = False,
     published: PublishedOpt = False,
-    group_by: Annotated[str, typer.Option(metavar="network|swap", help="Row grouping.")] = "network",
+    group_by: Annotated[str, typer.Option(metavar="network|swap|mode", help="Row grouping (mode: each network's deployment modes as sub-rows).")] = "network",
     columns: Annotated[Optional[str], typer.Option(metavar="A,B,...", help="Only these columns (e.g. "
                                                    "Method,GMACs,FPS,mIoU).")] = None,
     device: DeviceOpt = None, res: ResOpt = None, dataset: DatasetOpt = None, schedule: ScheduleOpt = None,

@@ -38,6 +38,10 @@ class BlockExpr:
     block: str
     kwargs: tuple[tuple[str, Any], ...] = ()
 
+    def __str__(self) -> str:  # as written in a .arena file (`arena show` prints it so)
+        inner = ", ".join(f"{k}={v}" for k, v in self.kwargs)
+        return f"{self.role}.{self.block}" + (f"({inner})" if inner else "")
+
 
 @dataclass(frozen=True)
 class Call:

@@ -101,7 +101,9 @@ def cells(df, columns, style: str = "markdown") -> list[list[tuple[str | None, b
             src, decimals, _, _ = COLUMNS[c]
             v = r[c]
             if c == "Method":
-                if r["Published"]:
+                if r.get("_subrow") == True:  # noqa: E712 - numpy's bool, or NaN on a published row  # a deployment mode under its network (--group-by mode)
+                    text = r"\quad " + escape_latex(v) if latex else f"↳ {v}"
+                elif r["Published"]:
                     text = (escape_latex(v) + r"$^{\dagger}$") if latex else f"{v} †"
                 else:
                     text = r"\texttt{" + escape_latex(v) + "}" if latex else (f"`{v}`" if style == "markdown" else v)
@@ -170,8 +172,10 @@ def footnotes(df) -> list[str]:
         if per_seed:
             notes.append("Per-seed Δ mIoU: " + "; ".join(per_seed) + ".")
     if "_miou_source" in df and "mIoU" in df:
-        borrowed = [f"{m} ({mode})" for m, mode, s in zip(df["Method"], df.get("Mode", df["Method"]),
-                                                           df["_miou_source"]) if s == BORROWED]
+        sub = df["_subrow"] if "_subrow" in df else [False] * len(df)
+        borrowed = [m if s2 == True else f"{m} ({mode})"  # noqa: E712 - a sub-row's Method is its mode
+                    for m, mode, s, s2 in zip(df["Method"], df.get("Mode", df["Method"]), df["_miou_source"], sub)
+                    if s == BORROWED]
         if borrowed:
             notes.append("mIoU borrowed from fp32 eager (no `arena eval` of the mode, so not measured as it "
                          "runs): " + "; ".join(borrowed) + ".")

@@ -34,8 +34,8 @@ COLUMNS = {
 DEFAULT = ("Method", "Backbone", "Resolution", "Params (M)", "GMACs", "FPS", "Device", "mIoU", "Δ mIoU", "Verdict")
 META = ("mIoU CI", "Seeds", "Published", "Source", "Precision", "Mode", "Dataset", "Schedule", "Split", "Group",
         "Hybrid", "Δ CI", "Per-seed Δ", "p", "p (Holm)", "Detectable", "Seeds for δ", "_per_seed", "_p10", "_p90",
-        "_eval_res", "_setting", "_bold_miou", "_miou_source")
-GROUP_BY = ("network", "swap")
+        "_eval_res", "_setting", "_bold_miou", "_miou_source", "_subrow")
+GROUP_BY = ("network", "swap", "mode")  # mode: each network's deployment modes as sub-rows under fp32 eager
 
 
 def table(summary, *, published: bool = False, group_by: str = "network", columns=None, device=None, res=None,
@@ -62,7 +62,7 @@ def table(summary, *, published: bool = False, group_by: str = "network", column
         if c not in COLUMNS:
             raise ArenaError(f"no table column {c!r}: choose from {', '.join(COLUMNS)}")
     df = _select(summary, device=device, res=res, dataset=dataset, schedule=schedule, precision=precision,
-                 mode=mode, setting=setting, allow_mixed=allow_mixed)
+                 mode=mode, setting=setting, allow_mixed=allow_mixed, modes_as_rows=group_by == "mode")
     df["backbone"] = df["base"].map(_backbone)
     fields = summary.attrs.get("setting_fields", {})
     keys = [k for k in frames.SETTING if k != "device"] + ["device", "setting"]
@@ -72,6 +72,7 @@ def table(summary, *, published: bool = False, group_by: str = "network", column
     out["_bold_miou"] = bold
     if published:
         out = _with_published(out, df)
+    out["_subrow"] = False
     out = _ordered(out, group_by)
 
     shown = list(columns) if columns else [c for c in DEFAULT if c == "Method" or out[c].notna().any()]
@@ -92,7 +93,7 @@ def table(summary, *, published: bool = False, group_by: str = "network", column
     return result
 
 
-def _select(summary, *, device, res, dataset, schedule, precision, mode, setting, allow_mixed):
+def _select(summary, *, device, res, dataset, schedule, precision, mode, setting, allow_mixed, modes_as_rows=False):
     """The summary rows of the asked setting that have a measurement; mixed settings refused."""
     df = frames.filter_setting(summary, device=device, resolution=res, dataset=dataset, schedule=schedule,
                                precision=precision, mode=mode)
@@ -107,7 +108,7 @@ def _select(summary, *, device, res, dataset, schedule, precision, mode, setting
     df = df[measured].copy()
     if not len(df):
         raise ArenaError("no measured rows to tabulate: run `arena profile`, `arena bench` or `arena train` first")
-    mixed = frames.mixed_keys(df)
+    mixed = [k for k in frames.mixed_keys(df) if not (modes_as_rows and k in ("precision", "mode"))]
     if mixed and not allow_mixed:
         options = ", ".join(frames.OPTION[k] for k in mixed)
         raise ArenaError(f"the rows hold {len(frames.groups(df))} settings that cannot share one table "
@@ -216,6 +217,17 @@ def _ordered(out, group_by: str):
         out["Group"] = out["_base"]
         out["_order"] = [(first[b], 2 if p else (1 if h else 0), m) for b, p, h, m in
                          zip(out["_base"], out["Published"], out["Hybrid"], out["Method"])]
+    elif group_by == "mode":  # a network's fp32 eager row, then its other modes as sub-rows
+        first = {b: i for i, b in enumerate(dict.fromkeys(out["_base"]))}
+        reference = [not p and (m in (None, "eager") or m != m) and pr in (None, "fp32")
+                     for p, m, pr in zip(out["Published"], out["Mode"], out["Precision"])]
+        out["_subrow"] = [not (r or p) for r, p in zip(reference, out["Published"])]
+        out["Group"] = out["_base"]
+        out["_order"] = [(first[b], 2 if p else (1 if h else 0), str(m), s, str(mode), str(pr)) for b, p, h, m, s, mode, pr
+                         in zip(out["_base"], out["Published"], out["Hybrid"], out["Method"], out["_subrow"],
+                                out["Mode"], out["Precision"])]
+        out["Method"] = [f"{mode}, {pr}" if s else m for m, s, mode, pr in
+                         zip(out["Method"], out["_subrow"], out["Mode"], out["Precision"])]
     else:
         out["Group"] = [("published" if p else (s or "base")) for s, p in zip(out["_swaps"], out["Published"])]
         out["_order"] = [(2 if p else (1 if s else 0), s if not p else "", b, str(m)) for s, p, b, m in

@@ -25,7 +25,8 @@ def _bench(job: Job) -> list[dict[str, Any]]:
 
 
 def _train(job: Job, on_log=None) -> list[dict[str, Any]]:
-    """A training run in a scratch folder (its checkpoints are not kept: the row is the record)."""
+    """A training run in a scratch folder (its checkpoints are not kept: the row is the record); with
+    `job.evaluate`, its weights evaluated in each mode before the folder goes (eval rows after the row)."""
     import tempfile
 
     from arena.checks import parse_res
@@ -36,8 +37,17 @@ def _train(job: Job, on_log=None) -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory() as scratch:
         run = train(TrainConfig(job.specs[0], seed=job.seed, threads=job.threads, out=scratch,
                                 crop=parse_res(crop) if crop else None, **options), on_log=on_log)
+        evals = []
+        if job.evaluate:
+            from arena.checks import cpu_count
+            from arena.train.deploy import evaluate_run
+
+            evals = evaluate_run(job.specs[0], run.folder, [tuple(m) for m in job.evaluate],
+                                 threads=job.threads or cpu_count())
     run.row["metrics"].pop("run_dir", None)  # the scratch folder is gone
-    return [run.row]
+    for row in evals:
+        row["protocol"]["source"]["run"] = None  # likewise: the train row (same job, seed) is the record
+    return [run.row, *evals]
 
 
 EXECUTORS: dict[str, Callable[[Job], list[dict[str, Any]]]] = {"profile": _profile, "bench": _bench, "train": _train}
@@ -54,7 +64,8 @@ def execute(job: Job | dict[str, Any], device: str | None = None, on_log=None) -
     import torch
 
     if isinstance(job, dict):
-        job = Job(**{**job, "specs": tuple(job["specs"]), "res": tuple(job["res"]) if job.get("res") else None})
+        job = Job(**{**job, "specs": tuple(job["specs"]), "res": tuple(job["res"]) if job.get("res") else None,
+                     "evaluate": tuple(tuple(m) for m in job.get("evaluate", ()))})
     keys = job.keys()
     if device is not None and job.needs_gpu:
         job = dataclasses.replace(job, bench={**job.bench, "device": device} if job.bench else {},

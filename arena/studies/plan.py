@@ -30,10 +30,13 @@ class Job:
     bench: dict[str, Any] = field(default_factory=dict)
     threads: int | None = None
     study: str = ""
+    evaluate: tuple[tuple[str, str], ...] = ()  # train: (backend, dtype) modes its weights are evaluated in
 
     def keys(self) -> list[str]:
-        """One key per row the job writes: spec, kind, dataset, schedule, seed and protocol."""
-        return [row_key(self.kind, spec, self._protocol()) for spec in self.specs]
+        """One key per row the job writes: spec, kind, dataset, schedule, seed and protocol (a train job
+        that evaluates writes its eval rows after its train row, one per mode)."""
+        keys = [row_key(self.kind, spec, self._protocol()) for spec in self.specs]
+        return keys + [row_key("eval", self.specs[0], {**self._protocol(), "mode": list(m)}) for m in self.evaluate]
 
     def _protocol(self) -> dict[str, Any]:
         if self.kind == "profile":
@@ -109,7 +112,8 @@ def expand(study: Study) -> Plan:
                 jobs.append(Job("bench", tuple(mine), res, bench=bench, study=study.name))
         if "train" in study.kinds and not isinstance(study.train.get("iters"), list):
             for seed in study.seeds:
-                jobs += [Job("train", (spec,), None, seed, dict(study.train), study=study.name) for spec in mine]
+                jobs += [Job("train", (spec,), None, seed, dict(study.train), study=study.name,
+                             evaluate=study.evaluate) for spec in mine]
     if "train" in study.kinds and isinstance(study.train.get("iters"), list):
         # listed budgets, in the order listed (shortest first, say): every network at one budget before the next,
         # so a study stopped early holds whole budgets
@@ -117,7 +121,7 @@ def expand(study: Study) -> Plan:
             for net in study.networks:
                 for seed in study.seeds:
                     jobs += [Job("train", (specs[(net, s)],), None, seed, dict(study.train, iters=n),
-                                 study=study.name) for s in study.swaps if (net, s) in specs]
+                                 study=study.name, evaluate=study.evaluate) for s in study.swaps if (net, s) in specs]
     return Plan(jobs, not_applicable, specs)
 
 

@@ -9,7 +9,7 @@ and its validation into a `Study` (every mistake one line naming the file, key a
     swaps = ["upsampler=gai", "upsampler=carafe"]      # each against the base network
     seeds = [0, 1, 2]
     resolutions = ["512x1024"]
-    kinds = ["profile", "bench", "train"]
+    kinds = ["profile", "bench", "train"]             # + "eval": each trained network in the [bench] mode
     [train]
     schedule = "demo"
     [bench]
@@ -26,7 +26,7 @@ from arena.dsl.spec import Swap
 from arena.errors import ArenaError
 from arena.studies.spec_cache import SpecCache
 
-KINDS = ("profile", "bench", "train")
+KINDS = ("profile", "bench", "train", "eval")  # eval: each trained network under the [bench] mode
 STUDY_KEYS = {"name": str, "description": str, "networks": (list, str), "swaps": list, "include_base": bool,
               "seeds": (list, int), "resolutions": list, "kinds": list}
 TRAIN_KEYS = {"schedule": str, "data": str, "iters": (int, list), "batch": int, "crop": str, "device": str,
@@ -54,6 +54,7 @@ class Study:
     kinds: tuple[str, ...]
     train: dict[str, Any] = field(default_factory=dict)
     bench: dict[str, Any] = field(default_factory=dict)
+    evaluate: tuple[tuple[str, str], ...] = ()  # (backend, dtype) modes each trained network is evaluated in
     description: str = ""
     source: str = ""
     # each distinct spec resolved and meta-built once for the whole study (schema, plan, preflight)
@@ -181,10 +182,21 @@ def from_dict(data: dict[str, Any], source: str = "<study>", text: str = "") -> 
         resolutions = tuple(parse_res(r) for r in s.get("resolutions", ["512x1024"]))
     except ArenaError as e:
         raise fail("study", "resolutions", str(e)) from None
-    kinds = tuple(s.get("kinds", KINDS))
+    kinds = tuple(s.get("kinds", KINDS[:3]))
     bad = [k for k in kinds if k not in KINDS]
     if bad:
         raise fail("study", "kinds", f"unknown kind {bad[0]!r} (kinds are {', '.join(KINDS)})")
+    evaluate: tuple = ()
+    if "eval" in kinds:
+        if "train" not in kinds:
+            raise fail("study", "kinds", "eval evaluates the weights each train job makes: add \"train\" to kinds")
+        from arena.train.deploy import eval_modes
+
+        bench_section = data.get("bench", {})
+        try:
+            evaluate = tuple(eval_modes([bench_section.get("backend", "eager")], [bench_section.get("dtype", "fp32")]))
+        except ArenaError as e:
+            raise fail("study", "kinds", f"eval of the [bench] mode: {e}") from None
     train = dict(data.get("train", {}))
     train.setdefault("schedule", "short")
     train.setdefault("data", "synthetic")
@@ -209,7 +221,7 @@ def from_dict(data: dict[str, Any], source: str = "<study>", text: str = "") -> 
                                   "swaps, seeds or resolutions (or split it into several studies)")
     study = Study(name=s.get("name", Path(source).stem), networks=tuple(nets), swaps=tuple(variants),
                   seeds=tuple(seeds), resolutions=resolutions, kinds=kinds, train=train,
-                  bench=dict(data.get("bench", {})), description=s.get("description", ""), source=source,
+                  bench=dict(data.get("bench", {})), evaluate=evaluate, description=s.get("description", ""), source=source,
                   specs=specs)
     return study
 

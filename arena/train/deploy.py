@@ -156,4 +156,40 @@ def to_rows(results: list[dict[str, Any]], net, source: dict[str, Any], data: di
     return rows
 
 
-__all__ = ["REFERENCE", "eval_modes", "evaluate_modes", "to_rows"]
+def prepare(spec: str, weights, data: str | None = None, res: tuple[int, int] | None = None) -> dict[str, Any]:
+    """What evaluating `weights` of `spec` needs: {"net" (weights loaded), "source", "val", "desc", "size",
+    "data"}. The data and resolution default to the run's (synthetic: its crop and validation size)."""
+    from arena.api import build
+    from arena.data import open_dataset, parse_spec
+    from arena.measure.weights import load_into, read_source
+
+    net = build(spec)
+    source = read_source(weights)
+    load_into(net, source, weights)
+    data = data or source["data"] or "synthetic"
+    synthetic = parse_spec(data)[0] == "synthetic"
+    size = res or (source["crop"] if synthetic and source["crop"] else None)
+    same_data = data == (source["data"] or "synthetic")
+    val, desc = open_dataset(data, "val", crop=size or (512, 1024), val_size=None if synthetic else size,
+                             length=source["val_images"] if synthetic and same_data else None)
+    if desc["classes"] != net.classes:
+        raise ArenaError(f"{net.canonical} predicts {net.classes} classes but {desc['name']} has "
+                         f"{desc['classes']}: evaluate on data of {net.classes} classes")
+    size = size or tuple(val[0][0].shape[-2:])
+    net.check_resolution(*size)
+    return {"net": net, "source": source, "val": val, "desc": desc, "size": size, "data": data}
+
+
+def evaluate_run(spec: str, weights, modes: list[tuple[str, str]], *, threads: int,
+                 calibration: int | None = None) -> list[dict[str, Any]]:
+    """The eval rows of a training run's weights under `modes` (a study's `eval` kind), untimed."""
+    from arena.measure.quantize import DEFAULT_CALIBRATION
+
+    p = prepare(spec, weights)
+    cal = {"size": calibration or DEFAULT_CALIBRATION, "seed": 0, "data": p["data"]}
+    results = evaluate_modes(p["net"], modes, p["val"], p["net"].classes, p["desc"].get("class_names"), p["size"],
+                             threads=threads, calibration=cal)
+    return to_rows(results, p["net"], p["source"], p["desc"], p["size"], threads)
+
+
+__all__ = ["REFERENCE", "eval_modes", "evaluate_modes", "evaluate_run", "prepare", "to_rows"]

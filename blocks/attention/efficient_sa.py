@@ -51,13 +51,25 @@ class SpatialReductionAttention(nn.Module):
         return self.proj(out)
 
 
+class DWConv(nn.Module):
+    """The official wrapper of the 3x3 depthwise conv (bias): keeps the official key `mlp.dwconv.dwconv`, so
+    SegFormer checkpoints and MiT ImageNet files load by name."""
+
+    def __init__(self, c: int):
+        super().__init__()
+        self.dwconv = nn.Conv2d(c, c, 3, 1, 1, groups=c)
+
+    def forward(self, x):
+        return self.dwconv(x)
+
+
 class MixFFN(nn.Module):
     """fc1 -> 3x3 depthwise conv (bias) -> GELU -> fc2, on tokens of an h x w map."""
 
     def __init__(self, c: int, hidden: int):
         super().__init__()
         self.fc1 = nn.Linear(c, hidden)
-        self.dwconv = nn.Conv2d(hidden, hidden, 3, 1, 1, groups=hidden)
+        self.dwconv = DWConv(hidden)
         self.fc2 = nn.Linear(hidden, c)
 
     def forward(self, x, h: int, w: int):

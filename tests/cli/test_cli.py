@@ -23,6 +23,12 @@ def test_show_fast_scnn_prints_graph_and_totals():
     assert f"inference {VARIANTS['fast_scnn'].params:,}" in r.output and "total 1,194,473" in r.output
 
 
+def test_show_prints_block_arguments_as_written_in_the_net_file():
+    r = run_cli("show", "s2fpn18")  # s2fpn.arena: fusion.apf(..., spatial=attention.ssam, channel=attention.crb)
+    assert r.exit_code == 0, r.output
+    assert "spatial=attention.ssam, channel=attention.crb" in r.output and "BlockExpr" not in r.output
+
+
 def test_show_with_swap_reports_it():
     r = run_cli("show", "fast_scnn", "--swap", "upsampler=nearest")
     assert r.exit_code == 0, r.output

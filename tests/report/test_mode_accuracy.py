@@ -1,4 +1,6 @@
 """A bench row's mode at its own eval accuracy, or marked as borrowing fp32's."""
+import pytest
+
 from arena.report.mode_accuracy import BORROWED, OWN, accuracy_of, index
 
 
@@ -59,3 +61,24 @@ def test_the_table_footnote_names_the_modes_that_borrow_fp32_accuracy(tmp_path):
     notes = footnotes(table(s[s["mode"] == "onnxruntime"]))
     assert any(n.startswith("mIoU borrowed from fp32 eager") and "onnxruntime" in n for n in notes)
     assert not any("borrowed" in n for n in footnotes(table(s[s["mode"] == "eager"])))
+
+
+def test_group_by_mode_shows_each_networks_modes_as_sub_rows(tmp_path):
+    from arena.errors import ArenaError
+    from arena.report.frames import load_rows, summary
+    from arena.report.table_format import to_latex, to_markdown
+    from arena.report.tables import table
+    from tests.report import synth
+
+    ort = dict(env=synth.CPU, backend="onnxruntime")
+    rows = [synth.train("fast_scnn", 0.55, 0), synth.bench("fast_scnn", 40.0, env=synth.CPU),
+            synth.bench("fast_scnn", 12.0, dtype="int8", **ort), synth.bench("fast_scnn", 20.0, **ort),
+            synth.train("sgcpnet", 0.50, 0), synth.bench("sgcpnet", 30.0, env=synth.CPU)]
+    s = summary(load_rows(synth.write(tmp_path, rows)))
+    with pytest.raises(ArenaError, match="cannot share one table"):
+        table(s, published=False)  # modes mixed on one axis: refused unless they are sub-rows
+    t = table(s, group_by="mode", published=False)
+    assert list(t["Method"]) == ["fast_scnn", "onnxruntime, fp32", "onnxruntime, int8", "sgcpnet"]
+    assert list(t["_subrow"]) == [False, True, True, False]
+    assert r"\quad onnxruntime, int8" in to_latex(t)
+    assert "↳ onnxruntime, fp32" in to_markdown(t)
