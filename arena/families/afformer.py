@@ -104,7 +104,8 @@ def afformer() -> KeyTable:
     skips = ((r"decode_head\.align\..*", "the head's `align` ConvModule: built, never called (66,048 parameters)"),)
     aliases = ((_ENC + r"\.MHCA_layers\.\d+\.cpe\.(.*)", r"backbone.mhca_stages.\1.mhca_blks.0.cpe.\2",
                 "each encoder's positional conv, shared by its layers"),
-               (_ENC + r"\.MHCA_layers\.\d+\.(?:factoratt_crpe\.)?crpe\.(.*)", r"backbone.mhca_stages.\1.mhca_blks.0.crpe.\2",
+               (_ENC + r"\.MHCA_layers\.\d+\.(?:factoratt_crpe\.)?crpe\.(.*)",
+                r"backbone.mhca_stages.\1.mhca_blks.0.crpe.\2",
                 "each encoder's frequency filter, shared by its layers"))
     reordered = (
         (_BB + r"patch_embed_stages\.[1-3]\..*", "official creates every stage's patch embeddings before the first "

@@ -140,7 +140,8 @@ def load_official(net, source) -> dict[str, Any]:
         raise OfficialCheckpointError(f"{label} is an arena checkpoint, not an official one: load it with "
                                       "net.load_state_dict(torch.load(path)['state_dict'])")
     # a shared module's copies (key table `aliases`) must hold one tensor: a copy that differs is not official
-    differ = [f"{k} vs {o}" for k, o in keys.aliases.items() if o in official and not torch.equal(official[k], official[o])]
+    differ = [f"{k} vs {o}" for k, o in keys.aliases.items()
+              if o in official and not torch.equal(official[k], official[o])]
     if unknown or shapes or missing or differ:
         parts = [f"{len(unknown)} keys unmatched ({_names(unknown)})"] if unknown else []
         if differ:

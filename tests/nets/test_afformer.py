@@ -53,7 +53,8 @@ def test_blocks_by_hand():
     x = torch.randn(2, 8, 9, 13)
     bn = lambda m, t: F.batch_norm(t, m.running_mean, m.running_var, m.weight, m.bias, False, 0.0, m.eps)  # noqa: E731
     with torch.no_grad():
-        want = F.hardswish(bn(emb.bn, F.conv2d(F.conv2d(x, emb.dwconv.weight, None, 4, 1, groups=8), emb.pwconv.weight)))
+        dw = F.conv2d(x, emb.dwconv.weight, None, 4, 1, groups=8)
+        want = F.hardswish(bn(emb.bn, F.conv2d(dw, emb.pwconv.weight)))
         assert want.shape[-2:] == (3, 4)  # ceil(9 / 4), ceil(13 / 4)
         torch.testing.assert_close(emb(x), want)
         c1, c2 = rst.conv1, rst.conv2
@@ -158,7 +159,8 @@ def test_official_state_dict_gives_the_official_function(variant):
     official = as_official(randomised(variant), variant)
     fresh = arena.build(variant).eval()
     report = load_official(fresh, official)
-    assert sum("checked equal" in why for why in report["skipped"].values()) == (140 if variant == "afformer_b" else 112)
+    aliases = sum("checked equal" in why for why in report["skipped"].values())
+    assert aliases == (140 if variant == "afformer_b" else 112)  # spec §7.1: the alias entries
     x = torch.randn(1, 3, 100, 148)
     with torch.no_grad():
         ours, want = fresh(x), official_forward(official, x, LAYERS[variant])
@@ -191,7 +193,10 @@ def test_key_table_aliases_and_skips():
 
 # -- any resolution (spec §2.10) -------------------------------------------------------------------
 
-@pytest.mark.parametrize("variant", ["afformer_t"] + [pytest.param(v, marks=pytest.mark.slow) for v in VARIANT_NAMES[1:]])
+SLOW_TOO = ["afformer_t", *(pytest.param(v, marks=pytest.mark.slow) for v in VARIANT_NAMES[1:])]
+
+
+@pytest.mark.parametrize("variant", SLOW_TOO)
 def test_every_resolution_runs(variant):
     with torch.device("meta"):
         net = arena.build(variant).eval()
