@@ -20,6 +20,12 @@ one raw tensor feeds both a sum and, through the ReLU, a conv (specs/ddrnet.md �
 `nn.Linear`'s (out, in), so official token-layout Linear weights load as they are: SegFormer's
 decoder projections `linear_c{i}.proj` (arXiv:2105.15203, specs/segformer.md §2.5).
 
+`op.dwc_embed`, `op.restore`: AFFormer's patch embedding (`DWCPatchEmbed`: k x k depthwise conv,
+stride 1, 2 or 4, no bias -> 1x1 pointwise, no bias -> BN -> Hardswish) and its pixel-path
+bottleneck (`Restore`: 1x1 conv-BN-act to C/2 -> 3x3 depthwise, no bias -> BN -> act -> 1x1
+conv-BN to C, plus the input). Head-Free Lightweight Semantic Segmentation with Linear Transformer
+(arXiv:2301.04648), official dongbo811/AFFormer `tools/afformer.py` (specs/afformer.md §2.3-2.4).
+
 `op.lateral`: BiFPN's channel adapter (EfficientDet, arXiv:1911.09070) as SGCPNet's official code
 uses it (arXiv:2005.11034): a 1x1 conv with bias -> BN with eps 1e-3 and momentum 0.01 (`op.cbr`
 has PyTorch's BN defaults).
@@ -124,3 +130,43 @@ class PixelLinear(nn.Module):
 
     def forward(self, x):
         return F.conv2d(x, self.proj.weight[:, :, None, None], self.proj.bias)  # (out, in) viewed (out, in, 1, 1)
+@register(Role.OP, "dwc_embed", paper="AFFormer (arXiv:2301.04648)")
+class DWCEmbed(nn.Module):
+    """Depthwise k x k (stride s, no bias) -> pointwise 1x1 (no bias) -> BN -> act: C -> `out`, stride x s."""
+
+    def __init__(self, x: FeatureSpec, *, out: int | None = None, stride: int = 1, kernel: int = 3,
+                 act: str = "hswish"):
+        super().__init__()
+        out = out or x.channels
+        if stride < 1 or kernel < 1 or kernel % 2 == 0 or out % x.channels:
+            raise BlockError(f"dwc_embed: stride >= 1, an odd kernel and out a multiple of the {x.channels} input "
+                             f"channels, got stride={stride}, kernel={kernel}, out={out}")
+        self.dwconv = nn.Conv2d(x.channels, out, kernel, stride, (kernel - 1) // 2, groups=x.channels, bias=False)
+        self.pwconv = nn.Conv2d(out, out, 1, bias=False)
+        self.bn = nn.BatchNorm2d(out)
+        self.act = make_act(act)
+        self.out_specs = (FeatureSpec(out, x.stride * stride),)
+
+    def forward(self, x):
+        return self.act(self.bn(self.pwconv(self.dwconv(x))))
+
+
+@register(Role.OP, "restore", paper="AFFormer (arXiv:2301.04648)")
+class Restore(nn.Module):
+    """x + (1x1 conv-BN-act to C/r -> 3x3 depthwise -> BN -> act -> 1x1 conv-BN to C): a reduction bottleneck."""
+
+    def __init__(self, x: FeatureSpec, *, reduction: int = 2, act: str = "hswish"):
+        super().__init__()
+        c = x.channels
+        if reduction < 1 or c % reduction:
+            raise BlockError(f"restore: reduction={reduction} must divide the {c} input channels")
+        mid = c // reduction
+        self.conv1 = ConvBNAct(c, mid, 1, act=act)
+        self.dwconv = nn.Conv2d(mid, mid, 3, 1, 1, groups=mid, bias=False)
+        self.norm = nn.BatchNorm2d(mid)
+        self.act = make_act(act)
+        self.conv2 = ConvBNAct(mid, c, 1, act=None)
+        self.out_specs = (FeatureSpec(c, x.stride),)
+
+    def forward(self, x):
+        return x + self.conv2(self.act(self.norm(self.dwconv(self.conv1(x)))))

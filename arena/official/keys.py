@@ -9,7 +9,7 @@ uses is a column of the one table of variants, `arena.networks.VARIANTS` (`key_t
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from arena.errors import ArenaError
 
@@ -31,6 +31,9 @@ class KeyTable:
     reordered: tuple[tuple[str, str], ...] = ()
     # (arena key regex, why): arena tensors the official state dict does not hold (left as built on load)
     arena_only: tuple[tuple[str, str], ...] = ()
+    # (official key regex, template of the official key it repeats, why): copies of one shared module that
+    # the official state dict lists under several names; the loader checks each equals its original
+    aliases: tuple[tuple[str, str, str], ...] = ()
 
 
 def parts(official: str, arena: str, pairs: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
@@ -51,6 +54,7 @@ class KeyMap:
     mapped: dict[str, str]  # official key -> arena key
     skipped: dict[str, str]  # official key -> reason
     unmatched: list[str]
+    aliases: dict[str, str] = field(default_factory=dict)  # official alias key -> the official key it repeats
 
 
 def map_keys(tab: KeyTable, keys) -> KeyMap:
@@ -60,6 +64,13 @@ def map_keys(tab: KeyTable, keys) -> KeyMap:
         reason = next((why for pattern, why in tab.skips if re.fullmatch(pattern, key)), None)
         if reason is not None:
             out.skipped[key] = reason
+            continue
+        alias = next(((m, template, why) for pattern, template, why in tab.aliases
+                      if (m := re.fullmatch(pattern, key))), None)
+        if alias is not None:
+            m, template, why = alias
+            out.aliases[key] = m.expand(template)
+            out.skipped[key] = f"{why}: the same tensor as {out.aliases[key]} (checked equal, loaded once)"
             continue
         for pattern, template in tab.rules:
             m = re.match(rf"(?:{pattern})(?=\.|$)", key)

@@ -114,6 +114,8 @@ def load_official(net, source) -> dict[str, Any]:
     shapes that do not fit. Tensors of training-only nodes may be missing (inference-only
     releases): they stay as built, listed under `left_as_built`.
     """
+    import torch
+
     net = _net(net)
     tab = key_table(net.name)
     official, unwrapped, label = _read(source)
@@ -137,8 +139,13 @@ def load_official(net, source) -> dict[str, Any]:
     if unknown and all(k.startswith("nodes.") for k in official):
         raise OfficialCheckpointError(f"{label} is an arena checkpoint, not an official one: load it with "
                                       "net.load_state_dict(torch.load(path)['state_dict'])")
-    if unknown or shapes or missing:
+    # a shared module's copies (key table `aliases`) must hold one tensor: a copy that differs is not official
+    differ = [f"{k} vs {o}" for k, o in keys.aliases.items()
+              if o in official and not torch.equal(official[k], official[o])]
+    if unknown or shapes or missing or differ:
         parts = [f"{len(unknown)} keys unmatched ({_names(unknown)})"] if unknown else []
+        if differ:
+            parts.append(f"{len(differ)} copies of a shared module differ from their original ({_names(differ)})")
         if shapes:
             parts.append(f"{len(shapes)} shapes differ ({_names(shapes)})")
         if missing:

@@ -188,8 +188,9 @@ def as_official(net, variant: str) -> dict[str, torch.Tensor]:
     keys = recorded(variant)
     km = map_keys(key_table(variant), [k for k, _ in keys])
     ours = net.state_dict()
-    return {k: ours[km.mapped[k]].clone() if k in km.mapped else
-            (torch.tensor(3) if k.endswith("num_batches_tracked") else torch.randn(shape)) for k, shape in keys}
+    out = {k: ours[km.mapped[k]].clone() if k in km.mapped else
+           (torch.tensor(3) if k.endswith("num_batches_tracked") else torch.randn(shape)) for k, shape in keys}
+    return out | {k: out[original].clone() for k, original in km.aliases.items()}  # a shared module's copies
 
 
 def _round_trip(variant: str):
