@@ -16,6 +16,9 @@ spec recommends.
 (arXiv:2206.02066) sum pre-activation stage outputs and ReLU them only where a conv reads them, so
 one raw tensor feeds both a sum and, through the ReLU, a conv (specs/ddrnet.md §2.4).
 
+`op.brc`: BN -> ReLU -> conv, RTFormer's pre-activation compression (arXiv:2210.07124), where DDRNet's
+is conv -> BN on a ReLU'd copy (specs/rtformer.md §8 A7).
+
 `op.lateral`: BiFPN's channel adapter (EfficientDet, arXiv:1911.09070) as SGCPNet's official code
 uses it (arXiv:2005.11034): a 1x1 conv with bias -> BN with eps 1e-3 and momentum 0.01 (`op.cbr`
 has PyTorch's BN defaults).
@@ -102,6 +105,32 @@ class Lateral(nn.Module):
         super().__init__()
         self.body = nn.Sequential(nn.Conv2d(x.channels, out, 1), nn.BatchNorm2d(out, eps=bn_eps, momentum=bn_momentum))
         self.out_specs = (FeatureSpec(out, x.stride),)
+
+    def forward(self, x):
+        return self.body(x)
+
+
+@register(Role.OP, "brc", paper="RTFormer (arXiv:2210.07124)")
+class BRC(nn.Module):
+    """BatchNorm -> ReLU -> conv (no bias, no BN after): the pre-activation unit as a node.
+
+    RTFormer's `compression3` and its blocks' `compression` (specs/rtformer.md §2.3, §2.4) read a raw
+    stage output and feed a sum, so the BN and ReLU come first; indices 0 and 2 are the official ones.
+    """
+
+    def __init__(self, x: FeatureSpec, *, out: int | None = None, kernel: int = 1, stride: int = 1,
+                 act: str = "relu"):
+        super().__init__()
+        if kernel < 1 or stride < 1:
+            raise BlockError(f"brc: kernel and stride must be >= 1, got {kernel}, {stride}")
+        out = out or x.channels
+        try:
+            act_layer = make_act(act)
+        except ValueError as e:
+            raise BlockError(f"brc: {e}") from None
+        self.body = nn.Sequential(nn.BatchNorm2d(x.channels), act_layer,
+                                  nn.Conv2d(x.channels, out, kernel, stride, kernel // 2, bias=False))
+        self.out_specs = (FeatureSpec(out, x.stride * stride),)
 
     def forward(self, x):
         return self.body(x)
