@@ -18,7 +18,7 @@ from typing import Any, Iterable
 
 from arena.dsl.errors import DSLError
 from arena.dsl.ir import NetFile
-from arena.dsl.spec import BlockChoice, format_spec, format_value, parse_item, parse_spec, parse_value
+from arena.dsl.spec import BlockChoice, Swap, format_spec, format_value, parse_item, parse_spec, parse_value
 from arena.dsl.syntax import parse_file
 from arena.errors import ArenaError, BlockInternalError
 from blocks.registry import did_you_mean
@@ -100,10 +100,10 @@ def _locate(base: str) -> tuple[NetFile, str, str, bool]:
     return _shipped(nets[base]), base, base, True
 
 
-def _merge_items(items: dict[str, Any], swaps: Iterable[str] | None, overrides: dict[str, Any]) -> dict[str, Any]:
+def _merge_items(items: dict[str, Any], swaps: Iterable[str | Swap] | None, overrides: dict[str, Any]) -> dict[str, Any]:
     """The spec's items plus `--swap` strings and Python keywords, each key given once."""
     merged = dict(items)
-    extra = [parse_item(s) for s in swaps or []]
+    extra = [(s.target, s.choice) if isinstance(s, Swap) else parse_item(s) for s in swaps or []]
     extra += [(k, parse_value(v, k) if _looks_like_block(v) else v) for k, v in overrides.items()]
     for key, value in extra:
         if key in merged:
@@ -117,17 +117,17 @@ def _looks_like_block(value: Any) -> bool:
     return isinstance(value, str) and bool(value) and (value[0].isalpha() or value[0] == "_")
 
 
-def resolve(spec: str, swaps: Iterable[str] | None = None, **overrides: Any) -> Resolved:
+def resolve(spec: str, swaps: Iterable[str | Swap] | None = None, **overrides: Any) -> Resolved:
     """Split a spec into parameter overrides and swaps, and name it canonically.
 
-    `swaps` are `ROLE|BLOCK|NODE=BLOCK[(k=v)]` strings (the CLI's `--swap`); keywords are parameter
+    `swaps` are `Swap`s or `ROLE|BLOCK|NODE=BLOCK[(k=v)]` strings (the CLI's `--swap`); keywords are parameter
     overrides (`classes=11`) or swaps given as block names (`upsampler="gai(iters=1)"`).
     """
     from arena.dsl.build import entry_params
 
     if not isinstance(spec, str) or not spec.strip():
         raise DSLError(f"spec {spec!r} names no network", hint="write NET or NET[key=value,...]")
-    if isinstance(swaps, str):  # one swap given as a string, not a list of them: not one swap per character
+    if isinstance(swaps, (str, Swap)):  # one swap, not a list of them: not one swap per character
         swaps = [swaps]
     base, items = parse_spec(spec)
     netfile, entry, row_base, shipped = _locate(base)
@@ -160,7 +160,7 @@ def resolve(spec: str, swaps: Iterable[str] | None = None, **overrides: Any) -> 
     return Resolved(netfile, entry, row_base, params, changed, swap_items, canonical, shipped)
 
 
-def build(spec: str, swaps: Iterable[str] | None = None, device: Any = None, *, seed: int | None = None,
+def build(spec: str, swaps: Iterable[str | Swap] | None = None, device: Any = None, *, seed: int | None = None,
           **overrides: Any):
     """Build a network as a GraphNet; raises `DSLError` (one line, with position) on any mistake.
 

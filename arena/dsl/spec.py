@@ -32,6 +32,33 @@ class BlockChoice:
         return name + "(" + ",".join(f"{k}={format_value(v)}" for k, v in sorted(self.kwargs)) + ")"
 
 
+@dataclass(frozen=True, eq=True)
+class Swap:
+    """One swap, `upsampler=gai(iters=1)`: the slot (a role, block or node name) and the block put there.
+
+    The one form a swap takes from the study file or the CLI to the resolved network: parsed once,
+    printed canonically by `str()` (the form rows, plans and tables show).
+    """
+
+    target: str
+    choice: BlockChoice
+
+    @classmethod
+    def parse(cls, text: str) -> "Swap":
+        """`ROLE|BLOCK|NODE=BLOCK[(k=v)]` -> Swap; a DSLError names what is not a swap."""
+        key, value = parse_item(str(text))
+        if not isinstance(value, BlockChoice):
+            raise DSLError(f"{text!r} is not a swap: {value!r} is not a block",
+                           hint="a swap looks like upsampler=gai or attention=gc(ratio=0.25)")
+        return cls(key, value)
+
+    def __str__(self) -> str:
+        return f"{self.target}={self.choice}"
+
+    def __hash__(self) -> int:  # kwargs may hold lists: hash the canonical text
+        return hash(str(self))
+
+
 def format_value(value: Any) -> str:
     """One printed form per value, so that canonical strings compare equal."""
     if isinstance(value, bool) or value is None:

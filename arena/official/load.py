@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from arena import atomic
+from arena.official import paddle
 from arena.official.keys import OfficialCheckpointError, map_keys
 from arena.official.tables import key_table
 
@@ -40,7 +41,9 @@ def _read(source) -> tuple[dict, list[str], str]:
         problem = file_problem(path, limit=None)
         if problem:
             raise OfficialCheckpointError(f"no such checkpoint file: {path}" if problem == "no such file" else
-                                          f"checkpoint {path}: {problem} (pass the authors' .pth file)")
+                                          f"checkpoint {path}: {problem} (pass the authors' .pth or .pdparams file)")
+        if path.suffix == paddle.SUFFIX:  # the Paddle families' releases (arena/official/paddle.py)
+            return (*unwrap(paddle.read_pdparams(path)), label)
         try:
             with warnings.catch_warnings():  # torch's notes on the file's format: the refusal below says it
                 warnings.simplefilter("ignore")

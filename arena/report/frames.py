@@ -9,6 +9,10 @@
   `n_seeds` and `per_seed` ({seed: miou}, for pairing) per train `setting` (the row's setting id:
   schedule record with its iterations, data record, validation set), with `dataset`, `schedule`
   and `eval_resolution` (where accuracy was evaluated) beside it.
+Each bench mode is placed at its own accuracy where `arena eval` rows of that (spec, backend, dtype)
+exist (`report/mode_accuracy.py`): `miou` is then the eval rows' mean and `miou_source` says "own
+(eval)"; a mode other than eager fp32 without eval rows keeps the training rows' mIoU and says it is
+"borrowed from fp32 eager"; eager fp32 (compiled, folded or not) is "own".
 A cost row without bench rows at its resolution keeps `device` NaN; a trained spec never profiled or
 benched keeps every cost NaN. Identity columns: `spec`, `base` (the network), `overrides_key`
 (the overrides as sorted JSON), `swaps` (the canonical swap string, "" for none), `hybrid`
@@ -27,7 +31,7 @@ from pathlib import Path
 from arena.errors import ArenaError
 from arena.report.settings import (  # noqa: F401 - the setting helpers, also read from here
     OPTION, SETTING, describe_groups, filter_setting, groups, mixed_keys, setting_differences_of, setting_fields)
-from arena.report import train_rows
+from arena.report import mode_accuracy, train_rows
 from arena.store import latest
 
 _ACCURACY_HINT = "`arena train SPEC` or `arena ablate --swap ROLE=BLOCK` produces them"
@@ -122,6 +126,34 @@ def _device(row) -> str | None:
     return name
 
 
+def _text(value) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _place_modes(joined, rows) -> None:
+    """Each bench mode at its own eval accuracy, or marked as borrowing fp32 eager's (in place)."""
+    e = rows[rows["kind"] == "eval"] if "kind" in rows else rows.iloc[0:0]
+    evals = mode_accuracy.index({"kind": "eval", "spec": r.get("spec"), "metrics": {"miou": r.get("metrics.miou")},
+                                 "protocol": {"backend": _text(r.get("protocol.backend")),
+                                              "dtype": _text(r.get("protocol.dtype")),
+                                              "source": {"run": _text(r.get("protocol.source.run")),
+                                                         "file": _text(r.get("protocol.source.file"))}}}
+                                for r in e.to_dict("records"))
+    source = []
+    for i, r in joined.iterrows():
+        key = (r["spec"], _text(r.get("backend")) or "eager", _text(r.get("precision")) or "fp32")
+        own = evals.get(key) if key[1:] != ("eager", "fp32") else None
+        if own is not None:
+            joined.loc[i, ["miou", "miou_std", "miou_ci", "n_seeds"]] = [own["miou"] * 100, math.nan, math.nan, own["n"]]
+            source.append("own (eval)")
+        elif r["miou"] == r["miou"] and r["miou"] is not None:  # not NaN: a train row's accuracy
+            source.append("own" if key[1:] == ("eager", "fp32") or _text(r.get("device")) is None
+                          else mode_accuracy.BORROWED)
+        else:
+            source.append(None)
+    joined["miou_source"] = source
+
+
 def profile_costs(rows):
     """Per (spec, resolution): params (M, inference) and gmacs, from profile rows (the latest)."""
     import pandas as pd
@@ -142,8 +174,8 @@ def bench_costs(rows):
     import pandas as pd
 
     b = rows[rows["kind"] == "bench"] if "kind" in rows else rows.iloc[0:0]
-    cols = ["spec", "device", "device_kind", "precision", "mode", "resolution", "latency_ms", "latency_p10",
-            "latency_p90", "fps", "n_bench"]
+    cols = ["spec", "device", "device_kind", "precision", "mode", "backend", "resolution", "latency_ms",
+            "latency_p10", "latency_p90", "fps", "n_bench"]
     if not len(b):
         return pd.DataFrame(columns=cols)
     records = b.to_dict("records")
@@ -152,13 +184,15 @@ def bench_costs(rows):
                         "device_kind": [r.get("protocol.device") for r in records],
                         "precision": [r.get("protocol.dtype") or "fp32" for r in records],
                         "mode": [_mode(r) for r in records], "resolution": res,
+                        "backend": [_text(r.get("protocol.backend")) or "eager" for r in records],
                         "latency_ms": pd.to_numeric(_col(b, "metrics.median_ms"), errors="coerce").to_numpy(),
                         "latency_p10": pd.to_numeric(_col(b, "metrics.p10_ms"), errors="coerce").to_numpy(),
                         "latency_p90": pd.to_numeric(_col(b, "metrics.p90_ms"), errors="coerce").to_numpy(),
                         "fps": pd.to_numeric(_col(b, "metrics.fps"), errors="coerce").to_numpy()})
     keys = ["spec", "device", "precision", "mode", "resolution"]
     grouped = out.groupby(keys, dropna=False, sort=False)
-    agg = grouped.agg(device_kind=("device_kind", "first"), latency_ms=("latency_ms", "median"),
+    agg = grouped.agg(device_kind=("device_kind", "first"), backend=("backend", "first"),
+                      latency_ms=("latency_ms", "median"),
                       latency_p10=("latency_p10", "median"), latency_p90=("latency_p90", "median"),
                       fps=("fps", "median"), n_bench=("latency_ms", "size")).reset_index()
     return agg[cols]
@@ -231,6 +265,8 @@ def summary(rows):
     for column in order:
         if column not in joined:
             joined[column] = None
+    _place_modes(joined, rows)
+    order.insert(order.index("miou_ci") + 1, "miou_source")
     result = joined[order].reset_index(drop=True)
     result.attrs["setting_fields"] = setting_fields(rows)
     result.attrs["skipped"] = train_rows.skipped(rows)

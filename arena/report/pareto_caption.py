@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from arena.report.axes import X_AXES
+from arena.report.mode_accuracy import BORROWED
 
 
 def caption(points, x: str, y: str = "miou") -> str:
@@ -34,6 +35,10 @@ def caption(points, x: str, y: str = "miou") -> str:
         seeds = f"{n.min()}" if n.min() == n.max() else f"{n.min()}-{n.max()}"
         bars = "error bars: 95 % t-interval over the seeds" if n.max() >= 2 else "one seed each: no error bars"
         parts.append(f"mIoU: mean of {seeds} seed(s), {bars}")
+    borrowed = int((points["miou_source"] == BORROWED).sum()) if "miou_source" in points else 0
+    if borrowed:
+        parts.append(f"{borrowed} point(s) borrow fp32 eager's mIoU (no `arena eval` rows of their mode): "
+                     "their accuracy was not measured as they run")
     parts.append("dashed step: the Pareto front on means (ties kept); a hollow front point's mIoU is not "
                  "separated from a neighbour's on the front (the table's bold rule: paired t-test on three or "
                  "more shared seeds, Holm-adjusted over the plot's neighbour pairs, 5 %; fewer seeds, or no "

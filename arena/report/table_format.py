@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 from arena.errors import ArenaError
+from arena.report.mode_accuracy import BORROWED
 from arena.report.tables import COLUMNS
 
 _LATEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
@@ -168,6 +169,12 @@ def footnotes(df) -> list[str]:
                     for m, ds in zip(df["Method"], df["Per-seed Δ"]) if isinstance(ds, tuple)]
         if per_seed:
             notes.append("Per-seed Δ mIoU: " + "; ".join(per_seed) + ".")
+    if "_miou_source" in df and "mIoU" in df:
+        borrowed = [f"{m} ({mode})" for m, mode, s in zip(df["Method"], df.get("Mode", df["Method"]),
+                                                           df["_miou_source"]) if s == BORROWED]
+        if borrowed:
+            notes.append("mIoU borrowed from fp32 eager (no `arena eval` of the mode, so not measured as it "
+                         "runs): " + "; ".join(borrowed) + ".")
     evaluated = a.get("eval_resolution") or []
     timed = sorted({str(v) for v in df["Resolution"].dropna()}) if "Resolution" in df else []
     if evaluated and timed and set(evaluated) != set(timed):

@@ -34,7 +34,7 @@ COLUMNS = {
 DEFAULT = ("Method", "Backbone", "Resolution", "Params (M)", "GMACs", "FPS", "Device", "mIoU", "Δ mIoU", "Verdict")
 META = ("mIoU CI", "Seeds", "Published", "Source", "Precision", "Mode", "Dataset", "Schedule", "Split", "Group",
         "Hybrid", "Δ CI", "Per-seed Δ", "p", "p (Holm)", "Detectable", "Seeds for δ", "_per_seed", "_p10", "_p90",
-        "_eval_res", "_setting", "_bold_miou")
+        "_eval_res", "_setting", "_bold_miou", "_miou_source")
 GROUP_BY = ("network", "swap")
 
 
@@ -179,7 +179,8 @@ def _measured_rows(df, comparisons, labels):
     for name, src in (("_per_seed", "per_seed"), ("_p10", "latency_p10"), ("_p90", "latency_p90"),
                       ("_eval_res", "eval_resolution"), ("mIoU CI", "miou_ci"), ("Seeds", "n_seeds"),
                       ("Precision", "precision"), ("Mode", "mode"), ("Dataset", "dataset"), ("Schedule", "schedule"),
-                      ("Hybrid", "hybrid"), ("_swaps", "swaps"), ("_setting", "setting")):
+                      ("Hybrid", "hybrid"), ("_swaps", "swaps"), ("_setting", "setting"),
+                      ("_miou_source", "miou_source")):
         out[name] = df[src].to_numpy()
     out["Published"] = False
     out["Source"] = "arena"

@@ -123,9 +123,9 @@ def summarise(study, plan, out, *, delta: float = MIOU_DELTA, latency_delta: flo
     res = study.resolutions[0]
     entries = []
     for net in study.networks:
-        base = plan.specs.get((net, ""))
+        base = plan.specs.get((net, None))
         for swap in (s for s in study.swaps if s):
-            entry: dict[str, Any] = {"network": net, "swap": swap, "base": base}
+            entry: dict[str, Any] = {"network": net, "swap": str(swap), "base": base}
             reason = next((why for n, s, why in plan.not_applicable if n == net and s == swap), None)
             if reason or base is None:
                 entry.update(applicable=False, reason=reason or "the base network did not build")

@@ -66,7 +66,7 @@ def run_study(study: Study, engine, out, *, retry_failed: bool = False, rerun_st
     estimates = [(j.label, job_seconds(j, device_of(j), threads)) for j in todo]
     summary: dict[str, Any] = {"study": study.name, "jobs": len(plan.jobs), "skipped": len(skipped),
                                "to_run": len(todo), "held_failed": [(j.label, e) for j, e in held],
-                               "not_applicable": plan.not_applicable, "engine": engine.describe(),
+                               "not_applicable": [(n, str(s), why) for n, s, why in plan.not_applicable], "engine": engine.describe(),
                                "out": str(store.folder), "plan": [label for label, _ in estimates],
                                "estimates_s": [s for _, s in estimates],
                                "estimated_s": sum(s for _, s in estimates) / max(1, getattr(engine, "workers", 1))}

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from arena.dsl.spec import Swap
 from arena.studies.schema import Study, StudyError
 from arena.studies.spec_cache import SpecCache
 
@@ -68,8 +69,8 @@ class Plan:
     """The expanded grid: jobs to run, and the cells that do not apply (network, swap, reason)."""
 
     jobs: list[Job]
-    not_applicable: list[tuple[str, str, str]]
-    specs: dict[tuple[str, str], str]  # (network, swap) -> canonical spec
+    not_applicable: list[tuple[str, Swap, str]]
+    specs: dict[tuple[str, Swap | None], str]  # (network, swap; None: the base) -> canonical spec
 
 
 def expand(study: Study) -> Plan:
@@ -79,22 +80,22 @@ def expand(study: Study) -> Plan:
     """
     from arena.dsl.errors import DSLError, NotApplicable
 
-    specs: dict[tuple[str, str], str] = {}
-    not_applicable: list[tuple[str, str, str]] = []
+    specs: dict[tuple[str, Swap | None], str] = {}
+    not_applicable: list[tuple[str, Swap, str]] = []
     for swap in study.swaps:
         reasons = []
         for net in study.networks:
             try:
                 # a swapped network is built (on meta) to know that the swap fits; the base only resolved
-                spec = study.specs.meta(net, (swap,)).canonical if swap else study.specs.resolve(net).canonical
+                spec = (study.specs.meta(net, (swap,)) if swap else study.specs.resolve(net)).canonical
                 specs[(net, swap)] = spec
             except NotApplicable as e:
                 not_applicable.append((net, swap, str(e)))
                 reasons.append(f"{net}: {e}")
             except DSLError as e:
-                raise StudyError(f"swap {swap!r}: {e}") from None
+                raise StudyError(f"swap {str(swap)!r}: {e}") from None
         if swap and not any(s == swap for _, s in specs):
-            raise StudyError(f"swap {swap!r} applies to none of the networks: {'; '.join(reasons)}")
+            raise StudyError(f"swap {str(swap)!r} applies to none of the networks: {'; '.join(reasons)}")
     jobs: list[Job] = []
     bench = dict(study.bench)
     for net in study.networks:

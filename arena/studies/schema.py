@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from arena.dsl.spec import Swap
 from arena.errors import ArenaError
 from arena.studies.spec_cache import SpecCache
 
@@ -47,7 +48,7 @@ class StudyError(ArenaError):
 class Study:
     name: str
     networks: tuple[str, ...]
-    swaps: tuple[str, ...]  # "" is the base network
+    swaps: tuple[Swap | None, ...]  # None is the base network
     seeds: tuple[int, ...]
     resolutions: tuple[tuple[int, int], ...]
     kinds: tuple[str, ...]
@@ -163,8 +164,11 @@ def from_dict(data: dict[str, Any], source: str = "<study>", text: str = "") -> 
             specs.resolve(net)
         except ArenaError as e:
             raise fail("study", "networks", str(e)) from None
-    swaps = [str(x).strip() for x in s.get("swaps", [])]
-    variants = ([""] if s.get("include_base", True) else []) + [x for x in swaps if x not in ("", "none", "base")]
+    try:  # parsed once here: the plan, the jobs and the ablation read these Swap values
+        swaps = [Swap.parse(x) for x in s.get("swaps", []) if str(x).strip() not in ("", "none", "base")]
+    except ArenaError as e:
+        raise fail("study", "swaps", str(e)) from None
+    variants = ([None] if s.get("include_base", True) else []) + swaps
     if not variants:
         raise fail("study", "swaps", "nothing to run: give swaps or keep include_base = true")
     seeds = s.get("seeds", [0])

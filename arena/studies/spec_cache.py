@@ -8,17 +8,20 @@ own networks from the job's spec string: a cache is never shipped to them.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from arena.dsl.spec import Swap
 
 
 class SpecCache:
     """Resolved specs and meta-built networks of one study, keyed by what was asked and by canonical name."""
 
     def __init__(self) -> None:
-        self._resolved: dict[tuple[str, tuple[str, ...]], Any] = {}
+        self._resolved: dict[tuple[str, tuple[Swap, ...]], Any] = {}
         self._meta: dict[str, Any] = {}
 
-    def resolve(self, spec: str, swaps: tuple[str, ...] = ()):
+    def resolve(self, spec: str, swaps: tuple[Swap, ...] = ()):
         """`arena.api.resolve(spec, swaps)`, once per distinct question (errors are not kept: asked again, raised again)."""
         key = (spec, tuple(swaps))
         if key not in self._resolved:
@@ -29,7 +32,7 @@ class SpecCache:
             self._resolved.setdefault((resolved.canonical, ()), resolved)  # the canonical string names it too
         return self._resolved[key]
 
-    def meta(self, spec: str, swaps: tuple[str, ...] = ()):
+    def meta(self, spec: str, swaps: tuple[Swap, ...] = ()):
         """The network on the meta device, in eval mode (no weights, no memory): one per canonical spec.
         Shared by every check of the study: callers read it and run it on meta tensors, never change it."""
         resolved = self.resolve(spec, swaps)
