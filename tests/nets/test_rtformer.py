@@ -14,17 +14,26 @@ arena/families/rtformer.py, never from our output:
 """
 from __future__ import annotations
 
+import pickle
+
 import pytest
 import torch
 import torch.nn.functional as F
 
 import arena
+from arena.errors import ArenaError
 from arena.families import rtformer as fam
 from arena.networks import VARIANTS
 from blocks.registry import BlockError, FeatureSpec, get
 from tests.helpers import fvcore_total, primary_macs, randomise_bn, rel
 
 SLIM, BASE = "rtformer_slim", "rtformer_base"
+
+
+@pytest.fixture(scope="module")
+def slim():
+    """One real Slim for the forward checks that leave its weights alone."""
+    return arena.build(SLIM)
 
 
 def meta(variant: str):
@@ -142,8 +151,8 @@ def test_injection_and_compression_are_pre_activation():
 
 # -- the network --------------------------------------------------------------------------------------
 
-def test_graph_follows_the_official_forward():
-    slim, base = arena.build(SLIM), meta(BASE)
+def test_graph_follows_the_official_forward(slim):
+    base = meta(BASE)
     assert slim.node("cat").inputs == ("cross5", "spp_up")  # high branch first (§2.6, §8 A12)
     assert slim.node("spp").inputs == ("low5",) and base.node("spp").inputs == ("layer5",)  # Base: no layer5 down
     assert "down5" in slim.nodes and "down5" not in base.nodes
@@ -154,11 +163,10 @@ def test_graph_follows_the_official_forward():
     assert [1.0] + [w for _, w in out["aux"]] == list(fam.AUX_WEIGHTS)
 
 
-def test_odd_sizes_run():
+def test_odd_sizes_run(slim):
     """§2.10: every resize targets an explicit size and stride-2 ops give ceil sizes: any H x W runs."""
-    net = arena.build(SLIM).eval()
     with torch.no_grad():
-        assert net(torch.randn(1, 3, 100, 164)).shape == (1, 19, 100, 164)
+        assert slim.eval()(torch.randn(1, 3, 100, 164)).shape == (1, 19, 100, 164)
 
 
 @pytest.mark.parametrize("variant", [SLIM, pytest.param(BASE, marks=pytest.mark.slow)])
@@ -166,3 +174,66 @@ def test_every_resolution_on_meta(variant):
     net = meta(variant).eval()
     for h, w in ((512, 1024), (1024, 2048), (720, 960)):
         assert net(torch.empty(1, 3, h, w, device="meta")).shape == (1, 19, h, w)
+
+
+# -- the official Paddle checkpoint layout -------------------------------------------------------------
+
+def _paddle_file(net, variant: str, path):
+    """`net`'s weights as a Paddle state dict: numpy arrays under the official Paddle names (recorded in
+    specs/official_keys, read from the Paddle-named list), with Paddle's metadata entry, pickled."""
+    from arena.official import key_table, map_keys
+    from tests.nets.test_official import recorded
+
+    table = map_keys(key_table(variant), [k for k, _ in recorded(variant)]).mapped
+    ours = net.state_dict()
+    state = {}
+    for key, target in table.items():
+        paddle = key.replace(".running_mean", "._mean").replace(".running_var", "._variance")
+        state[paddle] = ours[target].detach().numpy().copy()
+    state["StructuredToParameterName@@"] = {k: f"param_{i}" for i, k in enumerate(state)}
+    with open(path, "wb") as f:
+        pickle.dump(state, f, protocol=4)
+    return path, state
+
+
+def _random_net(variant: str):
+    torch.manual_seed(1)
+    net = randomise_bn(arena.build(variant))
+    with torch.no_grad():
+        for name, p in net.named_parameters():
+            if p.dim() <= 1:
+                p.uniform_(0.2, 1.2)
+            elif name.endswith(("attn_l.k", "attn_l.v")):  # memories away from their 0.001 init
+                p.normal_(0.0, 0.1)
+            else:  # away from the seeded build a fresh network repeats
+                p.mul_(torch.empty_like(p).uniform_(0.5, 1.5))
+    return net
+
+
+@pytest.mark.parametrize("variant", [SLIM, pytest.param(BASE, marks=pytest.mark.slow)])
+def test_paddle_file_loads_and_gives_the_same_logits(tmp_path, variant):
+    net = _random_net(variant)
+    path, state = _paddle_file(net, variant, tmp_path / "model.pdparams")
+    assert len(state) - 1 == fam.STATE_ENTRIES[variant] and "layer4.attn_l.norm._mean" in state
+    fresh = arena.build(variant).eval()
+    x = torch.randn(1, 3, 64, 128)
+    with torch.no_grad():
+        want, before = net(x), fresh(x)
+        arena.load_official(fresh, path)
+        got = fresh(x)
+    gap = lambda y: float((y - want).abs().max()) / float(want.abs().max())  # noqa: E731
+    assert gap(before) > 1e-2 and gap(got) < 1e-4
+
+
+def test_paddle_file_of_the_other_variant_is_one_line(tmp_path):
+    path, _ = _paddle_file(_random_net(SLIM), SLIM, tmp_path / "slim.pdparams")
+    with pytest.raises(ArenaError) as e:
+        arena.load_official(meta(BASE), path)
+    assert "\n" not in str(e.value)
+    with open(tmp_path / "cut.pdparams", "wb") as f:  # a missing key
+        state = pickle.load(open(path, "rb"))
+        state.pop("layer5.attn_l.k")
+        pickle.dump(state, f, protocol=4)
+    with pytest.raises(ArenaError, match="layer5.attn_l.k") as e:
+        arena.load_official(meta(SLIM), tmp_path / "cut.pdparams")
+    assert "\n" not in str(e.value)
