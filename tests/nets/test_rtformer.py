@@ -14,6 +14,7 @@ arena/families/rtformer.py, never from our output:
 """
 from __future__ import annotations
 
+import math
 import pickle
 
 import pytest
@@ -237,3 +238,20 @@ def test_paddle_file_of_the_other_variant_is_one_line(tmp_path):
     with pytest.raises(ArenaError, match="layer5.attn_l.k") as e:
         arena.load_official(meta(SLIM), tmp_path / "cut.pdparams")
     assert "\n" not in str(e.value)
+
+
+# -- training ------------------------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_demo_schedule_trains_twenty_iterations(tmp_path):
+    """§5.1: the aux head (seghead_extra) trains beside the main head at weight 0.4; the losses stay finite."""
+    from arena.train.loop import TrainConfig, train
+
+    run = train(TrainConfig(spec=SLIM, schedule="demo", iters=20, threads=2, out=str(tmp_path)))
+    steps = run.metrics["curve"]["loss"]
+    assert run.metrics["iterations"] == 20 and steps
+    assert all(math.isfinite(step["loss"]) for step in steps)
+    main, aux = fam.AUX_WEIGHTS
+    last = steps[-1]
+    assert set(last) >= {"main", "aux1"} and math.isclose(last["loss"], main * last["main"] + aux * last["aux1"],
+                                                          rel_tol=1e-5)
