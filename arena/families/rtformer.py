@@ -37,8 +37,8 @@ AUX_WEIGHTS = (1.0, 0.4)  # [main, seghead_extra] loss coefficients of the Citys
 # wd 0.0125 on every parameter, 1500 warm-up iterations from 1e-6, then linear decay to 1e-6 over 120k
 # iterations, batch 12 (3 x 4 GPUs), crop 1024x512 (w x h), CE main + 0.4 aux (the .arena's aux weight),
 # x10 learning rate on DAPPM and both heads. Not expressible in arena's Schedule and so not reproduced:
-# the optimiser (arena trains with SGD momentum 0.9; lr here is the official AdamW value, which SGD reads
-# as is), the end LR 1e-6 (arena decays to 0); the
+# the optimiser (arena's Schedule has no optimiser field on this branch: training runs SGD momentum 0.9 with
+# the official AdamW lr; add optimizer="adamw" here once Schedule has the field), the end LR 1e-6 (arena decays to 0); the
 # BN momentum (Paddle's 0.1 = torch 0.9); the discrete scale set {0.5 .. 2.0} (sampled continuously) and
 # the colour distortion; the ImageNet initialisation (none can be downloaded: from scratch here).
 PAPER = Schedule("paper", iters=120_000, batch=12, crop=(512, 1024), lr=4e-4, weight_decay=0.0125,
