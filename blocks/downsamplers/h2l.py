@@ -32,5 +32,6 @@ class H2L(DFStem):
         super().__init__(x, factor=factor, out=out, width=width, act=act, bias=False)
         if preact:  # same widths, each conv preceded by BN -> act instead of followed by BN
             chans = [x.channels, width, out] if factor == 4 else [x.channels, out]
-            self.convs = nn.Sequential(*(layer for cin, cout in zip(chans, chans[1:]) for layer in
-                                         (nn.BatchNorm2d(cin), make_act(act), nn.Conv2d(cin, cout, 3, 2, 1, bias=False))))
+            units = [(nn.BatchNorm2d(cin), make_act(act), nn.Conv2d(cin, cout, 3, 2, 1, bias=False))
+                     for cin, cout in zip(chans, chans[1:])]
+            self.convs = nn.Sequential(*(layer for unit in units for layer in unit))
