@@ -40,7 +40,8 @@ AUX_WEIGHTS = (1.0, 0.4)  # [main, seghead_extra] loss coefficients of the Citys
 # the optimiser (arena's Schedule has no optimiser field on this branch: training runs SGD momentum 0.9 with
 # the official AdamW lr; add optimizer="adamw" here once Schedule has the field), the end LR 1e-6 (arena
 # decays to 0); the BN momentum (Paddle's 0.1 = torch 0.9); the discrete scale set {0.5 .. 2.0}
-# (sampled continuously) and the colour distortion; the ImageNet initialisation (none can be downloaded: from scratch here).
+# (sampled continuously) and the colour distortion; the ImageNet initialisation (none can be
+# downloaded: from scratch here).
 PAPER = Schedule("paper", iters=120_000, batch=12, crop=(512, 1024), lr=4e-4, weight_decay=0.0125,
                  decay_norms_and_biases=True, warmup=1500 / 120_000, warmup_start=1e-6 / 4e-4, power=1.0,
                  scale=(0.5, 2.0), eval_every=12_000, ckpt_every=12_000, log_every=50,
