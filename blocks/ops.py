@@ -25,6 +25,8 @@ stride 1, 2 or 4, no bias -> 1x1 pointwise, no bias -> BN -> Hardswish) and its 
 bottleneck (`Restore`: 1x1 conv-BN-act to C/2 -> 3x3 depthwise, no bias -> BN -> act -> 1x1
 conv-BN to C, plus the input). Head-Free Lightweight Semantic Segmentation with Linear Transformer
 (arXiv:2301.04648), official dongbo811/AFFormer `tools/afformer.py` (specs/afformer.md §2.3-2.4).
+`op.brc`: BN -> ReLU -> conv, RTFormer's pre-activation compression (arXiv:2210.07124), where DDRNet's
+is conv -> BN on a ReLU'd copy (specs/rtformer.md §8 A7).
 
 `op.lateral`: BiFPN's channel adapter (EfficientDet, arXiv:1911.09070) as SGCPNet's official code
 uses it (arXiv:2005.11034): a 1x1 conv with bias -> BN with eps 1e-3 and momentum 0.01 (`op.cbr`
@@ -130,6 +132,8 @@ class PixelLinear(nn.Module):
 
     def forward(self, x):
         return F.conv2d(x, self.proj.weight[:, :, None, None], self.proj.bias)  # (out, in) viewed (out, in, 1, 1)
+
+
 @register(Role.OP, "dwc_embed", paper="AFFormer (arXiv:2301.04648)")
 class DWCEmbed(nn.Module):
     """Depthwise k x k (stride s, no bias) -> pointwise 1x1 (no bias) -> BN -> act: C -> `out`, stride x s."""
@@ -170,3 +174,29 @@ class Restore(nn.Module):
 
     def forward(self, x):
         return x + self.conv2(self.act(self.norm(self.dwconv(self.conv1(x)))))
+
+
+@register(Role.OP, "brc", paper="RTFormer (arXiv:2210.07124)")
+class BRC(nn.Module):
+    """BatchNorm -> ReLU -> conv (no bias, no BN after): the pre-activation unit as a node.
+
+    RTFormer's `compression3` and its blocks' `compression` (specs/rtformer.md §2.3, §2.4) read a raw
+    stage output and feed a sum, so the BN and ReLU come first; indices 0 and 2 are the official ones.
+    """
+
+    def __init__(self, x: FeatureSpec, *, out: int | None = None, kernel: int = 1, stride: int = 1,
+                 act: str = "relu"):
+        super().__init__()
+        if kernel < 1 or stride < 1:
+            raise BlockError(f"brc: kernel and stride must be >= 1, got {kernel}, {stride}")
+        out = out or x.channels
+        try:
+            act_layer = make_act(act)
+        except ValueError as e:
+            raise BlockError(f"brc: {e}") from None
+        self.body = nn.Sequential(nn.BatchNorm2d(x.channels), act_layer,
+                                  nn.Conv2d(x.channels, out, kernel, stride, kernel // 2, bias=False))
+        self.out_specs = (FeatureSpec(out, x.stride * stride),)
+
+    def forward(self, x):
+        return self.body(x)

@@ -7,3 +7,4 @@ from blocks.backbones import residual_stages  # noqa: F401
 from blocks.backbones import ge, stdc  # noqa: F401
 from blocks.backbones import mit  # noqa: F401
 from blocks.backbones import cfblock  # noqa: F401
+from blocks.backbones import rtformer  # noqa: F401
