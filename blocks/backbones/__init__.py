@@ -5,3 +5,4 @@ from blocks.backbones import mobilenetv3  # noqa: F401
 from blocks.backbones import dfnet  # noqa: F401
 from blocks.backbones import residual_stages  # noqa: F401
 from blocks.backbones import ge, stdc  # noqa: F401
+from blocks.backbones import tpm  # noqa: F401

@@ -4,3 +4,4 @@ from blocks.fusions import apf, gfu  # noqa: F401
 from blocks.fusions import weighted_sum  # noqa: F401
 from blocks.fusions import bag, pag  # noqa: F401
 from blocks.fusions import bga, bisenet_ffm  # noqa: F401
+from blocks.fusions import sea, sim  # noqa: F401
