@@ -6,3 +6,4 @@ from blocks.backbones import dfnet  # noqa: F401
 from blocks.backbones import residual_stages  # noqa: F401
 from blocks.backbones import ge, stdc  # noqa: F401
 from blocks.backbones import tpm  # noqa: F401
+from blocks.backbones import sea_layers  # noqa: F401
