@@ -31,12 +31,15 @@ FVCORE_MACS = {"seaformer_s": (2_048_675_328, 8_171_947_008), "seaformer_b": (3_
 # (0.9, 0.999), wd 0.01 (0 on the positional tables; the `norm` key matches no BN, so BN weights decay),
 # decode head lr x 10, poly 1.0 after a 1500-iteration linear warm-up from 1e-6, 160k iterations, batch 8
 # (1 x 8 GPUs), crop 1024x1024, resize (2048, 1024) x [0.5, 2], plain CE averaged over all pixels, ImageNet
-# backbone (none can be downloaded: from scratch here).
+# backbone (none can be downloaded: from scratch here). The head's two fusions are `fusion.sea` nodes: lr x 10
+# as every `decode_head.*` parameter. Not reproduced: no decay on the positional tables (arena decays every
+# parameter here, as the official does all but those 4 tables per attention).
 PAPER = Schedule("paper", iters=160_000, batch=8, crop=(1024, 1024), lr=3e-4, weight_decay=0.01,
                  decay_norms_and_biases=True, warmup=1500 / 160_000, warmup_start=1e-6, power=1.0,
-                 scale=(0.5, 2.0), eval_every=4000, ckpt_every=4000, log_every=50, lr_mult=(("head", 10.0),),
+                 scale=(0.5, 2.0), eval_every=4000, ckpt_every=4000, log_every=50,
+                 lr_mult=(("head", 10.0), ("fusion.sea", 10.0)),
                  source="fudan-zvg/SeaFormer local_configs/seaformer/seaformer_*_1024x1024_160k_1x8city.py; "
-                        "optimiser AdamW officially (docs/networks.md#seaformer)")
+                        "official optimiser AdamW (betas 0.9, 0.999): arena's loop is SGD only, so this schedule runs SGD (momentum 0.9) at the AdamW learning rate until the loop gains AdamW (docs/networks.md#seaformer)")
 
 # -- the papers' own figures (arena.report.published) ---------------------------------------------
 _README = "fudan-zvg/SeaFormer seaformer-seg/README.md (Cityscapes, Light Head)"

@@ -41,7 +41,7 @@ PAPER = Schedule("paper", iters=80_000, batch=8, crop=(512, 1024), lr=3e-4, weig
                  decay_norms_and_biases=True, warmup=1500 / 80_000, warmup_start=1e-6, power=1.0,
                  scale=(0.25, 1.0), eval_every=4000, ckpt_every=4000, log_every=50, lr_mult=(("head", 10.0),),
                  source="hustvl/TopFormer local_configs/topformer/topformer_base_1024x512_80k_2x8city.py with the "
-                        "T config's resize; optimiser AdamW officially (docs/networks.md#topformer)")
+                        "T config's resize; official optimiser AdamW (betas 0.9, 0.999): arena's loop is SGD only, so this schedule runs SGD (momentum 0.9) at the AdamW learning rate until the loop gains AdamW (docs/networks.md#topformer)")
 
 # -- the papers' own figures (arena.report.published) ---------------------------------------------
 _NONE = ("the authors published no Cityscapes number for this variant (ADE20K, Pascal Context and COCO-Stuff "

@@ -152,3 +152,26 @@ def test_bad_pyramid_lists_fail_in_one_line():
                                outs=[0])
     with pytest.raises(BlockError, match="summing to the input's 6 channels"):
         get("op", "split")(FeatureSpec(6, 8), sizes=[2, 2])
+
+
+@pytest.mark.slow
+def test_demo_schedule_trains_twenty_iterations(tmp_path):
+    import json
+
+    from tests.helpers import run_cli
+
+    r = run_cli("train", T, "--schedule", "demo", "--iters", 20, "--threads", 1, "--out", tmp_path)
+    assert r.exit_code == 0, r.output
+    row = json.loads((tmp_path / "train.jsonl").read_text().splitlines()[-1])
+    assert row["metrics"]["iterations"] == 20 and row["network"] == T
+
+
+def test_paper_schedule_is_the_official_config():
+    """§5.1: AdamW lr 3e-4 (run as SGD here, said in the source), wd 0.01, head lr x 10, poly 1.0 after 1500
+    warm-up iterations from 1e-6, 80k iterations, batch 8, crop 512x1024."""
+    from arena.families.topformer import PAPER
+
+    assert (PAPER.lr, PAPER.weight_decay, PAPER.power, PAPER.warmup_iters, PAPER.warmup_start) == (3e-4, 0.01, 1.0,
+                                                                                                   1500, 1e-6)
+    assert (PAPER.iters, PAPER.batch, PAPER.crop, dict(PAPER.lr_mult)) == (80_000, 8, (512, 1024), {"head": 10.0})
+    assert "AdamW" in PAPER.source
