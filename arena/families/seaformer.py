@@ -39,7 +39,9 @@ PAPER = Schedule("paper", iters=160_000, batch=8, crop=(1024, 1024), lr=3e-4, we
                  scale=(0.5, 2.0), eval_every=4000, ckpt_every=4000, log_every=50,
                  lr_mult=(("head", 10.0), ("fusion.sea", 10.0)),
                  source="fudan-zvg/SeaFormer local_configs/seaformer/seaformer_*_1024x1024_160k_1x8city.py; "
-                        "official optimiser AdamW (betas 0.9, 0.999): arena's loop is SGD only, so this schedule runs SGD (momentum 0.9) at the AdamW learning rate until the loop gains AdamW (docs/networks.md#seaformer)")
+                        "official optimiser AdamW (betas 0.9, 0.999): arena's loop is SGD only, "
+                        "so this schedule runs SGD (momentum 0.9) at the AdamW learning rate until the loop gains "
+                        "AdamW (docs/networks.md#seaformer)")
 
 # -- the papers' own figures (arena.report.published) ---------------------------------------------
 _README = "fudan-zvg/SeaFormer seaformer-seg/README.md (Cityscapes, Light Head)"
@@ -58,14 +60,14 @@ PUBLISHED = (
 # -- the official key table ------------------------------------------------------------
 # Official `SeaFormer` (backbone.*) + `LightHead` (decode_head.*) -> seaformer.arena nodes. Conv2d_BN units
 # are `.c` / `.bn` (arena `.0` / `.1`), mmcv ConvModules `.conv` / `.bn`. smb1-smb4 are the first tpm node's
-# layers 0-7 (smb1 holds the stem), smb5 the second's; the Sea layers keep their official names.
+# layers 0-7 (the stem is the strided_conv node x2), smb5 the second's; the Sea layers keep their official names.
 TPM = "nodes.x8_x32"
 SMB = {1: (1, 2, 3), 2: (4, 5), 3: (6, 7), 4: (8,)}  # official smb -> its layers' 1-based places in the trunk
 
 
 def seaformer() -> KeyTable:
-    rules = [(r"backbone\.smb1\.stem_block\.0\.c", f"{TPM}.stem.0.0"),
-             (r"backbone\.smb1\.stem_block\.0\.bn", f"{TPM}.stem.0.1")]
+    rules = [(r"backbone\.smb1\.stem_block\.0\.c", "nodes.x2.body.0"),
+             (r"backbone\.smb1\.stem_block\.0\.bn", "nodes.x2.body.1")]
     layers = [(f"smb{s}", j + 1, f"{TPM}.layers.{i - 1}") for s, places in SMB.items() for j, i in enumerate(places)]
     for smb, j, target in layers + [("smb5", 1, "nodes.smb5.layers.0")]:
         rules += [(rf"backbone\.{smb}\.layer{j}\.conv\.(\d)\.c", rf"{target}.conv.\1.0"),

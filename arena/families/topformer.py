@@ -41,7 +41,9 @@ PAPER = Schedule("paper", iters=80_000, batch=8, crop=(512, 1024), lr=3e-4, weig
                  decay_norms_and_biases=True, warmup=1500 / 80_000, warmup_start=1e-6, power=1.0,
                  scale=(0.25, 1.0), eval_every=4000, ckpt_every=4000, log_every=50, lr_mult=(("head", 10.0),),
                  source="hustvl/TopFormer local_configs/topformer/topformer_base_1024x512_80k_2x8city.py with the "
-                        "T config's resize; official optimiser AdamW (betas 0.9, 0.999): arena's loop is SGD only, so this schedule runs SGD (momentum 0.9) at the AdamW learning rate until the loop gains AdamW (docs/networks.md#topformer)")
+                        "T config's resize; official optimiser AdamW (betas 0.9, 0.999): arena's loop is SGD only, "
+                        "so this schedule runs SGD (momentum 0.9) at the AdamW learning rate until the loop gains "
+                        "AdamW (docs/networks.md#topformer)")
 
 # -- the papers' own figures (arena.report.published) ---------------------------------------------
 _NONE = ("the authors published no Cityscapes number for this variant (ADE20K, Pascal Context and COCO-Stuff "
@@ -62,12 +64,13 @@ PUBLISHED = (
 # -- the official key table ------------------------------------------------------------
 # Official `Topformer` (backbone.*) + `SimpleHead` (decode_head.*) -> topformer.arena nodes. Conv2d_BN
 # units are `.c` / `.bn` (arena: `.0` / `.1`), mmcv ConvModules `.conv` / `.bn`; inverted residual i
-# (1-based) is the tpm node's `layers.{i-1}`; the SASE keeps its official names inside the token_mhsa node.
+# (1-based) is the tpm node's `layers.{i-1}` (the stem: the strided_conv node x2); the SASE keeps its official
+# names inside the token_mhsa node.
 TPM, LAYERS = "nodes.x4_x8_x16_x32", 10  # the most layers of a variant (-S, -B)
 
 
 def topformer() -> KeyTable:
-    rules = [(r"backbone\.tpm\.stem\.0\.c", f"{TPM}.stem.0.0"), (r"backbone\.tpm\.stem\.0\.bn", f"{TPM}.stem.0.1")]
+    rules = [(r"backbone\.tpm\.stem\.0\.c", "nodes.x2.body.0"), (r"backbone\.tpm\.stem\.0\.bn", "nodes.x2.body.1")]
     for i in range(1, LAYERS + 1):
         rules += [(rf"backbone\.tpm\.layer{i}\.conv\.(\d)\.c", rf"{TPM}.layers.{i - 1}.conv.\1.0"),
                   (rf"backbone\.tpm\.layer{i}\.conv\.(\d)\.bn", rf"{TPM}.layers.{i - 1}.conv.\1.1")]

@@ -48,7 +48,8 @@ class TokenPyramid(nn.Module):
                       "outs": [1, 2], "stem": 0}
 
     def __init__(self, x: FeatureSpec, *, kernels: list = (3, 3, 3, 5, 5, 3, 3, 5, 5, 3),
-                 expands: list = (1, 4, 3, 3, 3, 3, 3, 6, 6, 6), widths: list = (16, 32, 32, 64, 64, 128, 128, 160, 160, 160),
+                 expands: list = (1, 4, 3, 3, 3, 3, 3, 6, 6, 6),
+                 widths: list = (16, 32, 32, 64, 64, 128, 128, 160, 160, 160),
                  strides: list = (1, 2, 1, 2, 1, 2, 1, 2, 1, 1), outs: list = (2, 4, 6, 9), stem: int = 16,
                  act: str = "relu"):
         super().__init__()

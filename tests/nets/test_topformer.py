@@ -41,7 +41,8 @@ def test_param_counts_and_split(variant, entries, parts):
     assert counts["inference"] == counts["total"] == VARIANTS[variant].params
     assert len(net.state_dict()) == entries
     per = counts["per_node"]
-    assert (per["x4_x8_x16_x32"], per["trans"], per["sim8"] + per["sim16"] + per["sim32"], per["logits"]) == parts
+    sims = per["sim8"] + per["sim16"] + per["sim32"]
+    assert (per["x2"] + per["x4_x8_x16_x32"], per["trans"], sims, per["logits"]) == parts  # stem + pyramid
 
 
 @pytest.mark.parametrize("variant, i", [(B, 1)] + [pytest.param(v, i, marks=pytest.mark.slow)
