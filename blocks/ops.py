@@ -31,9 +31,19 @@ is conv -> BN on a ReLU'd copy (specs/rtformer.md §8 A7).
 `op.lateral`: BiFPN's channel adapter (EfficientDet, arXiv:1911.09070) as SGCPNet's official code
 uses it (arXiv:2005.11034): a 1x1 conv with bias -> BN with eps 1e-3 and momentum 0.01 (`op.cbr`
 has PyTorch's BN defaults).
+
+`op.split`: channel chunks of one feature, a multi-output op (TopFormer's split of the transformer
+output into per-scale chunks, arXiv:2204.05525; an unused chunk is allowed).
+
+`op.ppa`: TopFormer's `PyramidPoolAgg` (specs/topformer.md §2.3): every input adaptive-average-pooled
+to the last (coarsest) input's size divided by `stride`, rounded up, then concatenated in input order.
+An op, not a fusion: its output sits at a coarser stride than any input (a fusion keeps its first
+input's stride), and it has nothing to swap. `F.adaptive_avg_pool2d` as the official code (fvcore
+counts it; overlapping windows at sizes that are not multiples of 64).
 """
 from __future__ import annotations
 
+import torch
 import torch.nn.functional as F
 from torch import nn
 
@@ -200,3 +210,41 @@ class BRC(nn.Module):
 
     def forward(self, x):
         return self.body(x)
+
+
+@register(Role.OP, "split")
+class Split(nn.Module):
+    """Channel chunks of `sizes` (summing to the input's channels), one output each."""
+
+    example_kwargs = {"sizes": [4, 12]}
+
+    def __init__(self, x: FeatureSpec, *, sizes: list = (8, 8)):
+        super().__init__()
+        if len(sizes) < 2 or min(sizes) < 1 or sum(sizes) != x.channels:
+            raise BlockError(f"split: sizes must be two or more positive widths summing to the input's "
+                             f"{x.channels} channels, got {list(sizes)}")
+        self.sizes = tuple(sizes)
+        self.out_specs = tuple(FeatureSpec(c, x.stride) for c in sizes)
+
+    def forward(self, x):
+        return tuple(torch.split(x, self.sizes, dim=1))  # each (B, sizes[i], H, W)
+
+
+@register(Role.OP, "ppa", paper="TopFormer (arXiv:2204.05525)")
+class PyramidPoolAgg(nn.Module):
+    """Adaptive average pooling of every input to ceil(last size / stride), then channel concatenation."""
+
+    example_specs = (FeatureSpec(8, 4), FeatureSpec(16, 8), FeatureSpec(24, 16))
+
+    def __init__(self, *xs: FeatureSpec, stride: int = 2):
+        super().__init__()
+        if stride < 1 or max(s.stride for s in xs) != xs[-1].stride:
+            raise BlockError(f"ppa: stride must be >= 1 and the last input the coarsest, got stride={stride} and "
+                             f"inputs at strides {', '.join(str(s.stride) for s in xs)}")
+        self.stride = stride
+        self.out_specs = (FeatureSpec(sum(s.channels for s in xs), xs[-1].stride * stride),)
+
+    def forward(self, *xs):
+        h, w = xs[-1].shape[-2:]
+        size = ((h - 1) // self.stride + 1, (w - 1) // self.stride + 1)  # the official rounding: up
+        return torch.cat([F.adaptive_avg_pool2d(x, size) for x in xs], dim=1)  # (B, sum C, h', w')

@@ -8,3 +8,5 @@ from blocks.backbones import ge, stdc  # noqa: F401
 from blocks.backbones import mit  # noqa: F401
 from blocks.backbones import cfblock  # noqa: F401
 from blocks.backbones import rtformer  # noqa: F401
+from blocks.backbones import tpm  # noqa: F401
+from blocks.backbones import sea_layers  # noqa: F401

@@ -6,3 +6,4 @@ from blocks.fusions import bag, pag  # noqa: F401
 from blocks.fusions import bga, bisenet_ffm  # noqa: F401
 from blocks.fusions import uafm  # noqa: F401
 from blocks.fusions import cra  # noqa: F401
+from blocks.fusions import sea, sim  # noqa: F401

@@ -4,3 +4,4 @@ from blocks.heads import s2fpn  # noqa: F401
 from blocks.heads import boundary  # noqa: F401
 from blocks.heads import booster, detail  # noqa: F401
 from blocks.heads import cls  # noqa: F401
+from blocks.heads import light  # noqa: F401

@@ -24,14 +24,16 @@ def randomise_bn(net):
 
 @pytest.mark.parametrize("variant", PUBLISHED)
 def test_folding_is_exact_on_every_published_variant(variant):
-    net = randomise_bn(arena.build(variant)).eval()
+    # float64: folding is exact up to rounding, and float32 rounding grows past 1e-5 through SeaFormer's six
+    # gated attention stages under random BN statistics (4e-5 relative; 2e-13 in float64)
+    net = randomise_bn(arena.build(variant)).eval().double()
     folded, count = fold_bn(net)
     size = (128, 128) if variant.startswith("sgcpnet") else (64, 128)  # sgcpnet's output stride is 128
-    x = torch.randn(1, 3, *size)
+    x = torch.randn(1, 3, *size, dtype=torch.float64)
     with torch.no_grad():
         ref, out = net(x), folded(x)
     assert count > 0 and count_bn(folded) == count_bn(net) - count
-    assert (out - ref).abs().max() <= 1e-5 * ref.abs().max()
+    assert (out - ref).abs().max() <= 1e-10 * ref.abs().max()
     assert count_bn(net) > 0  # the original is untouched (a copy was folded)
 
 
