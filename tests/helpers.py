@@ -66,3 +66,24 @@ def randomise_bn(net):
                 mod.weight.uniform_(0.5, 1.5)
                 mod.bias.uniform_(-0.2, 0.2)
     return net.eval()
+
+
+def representatives_quick(variants):
+    """pytest params: each family's representative in the quick tier, its other variants in the slow tier
+    (they share the representative's blocks and rules: deeper or wider nets)."""
+    import pytest
+
+    from arena.networks import FAMILIES
+
+    quick = {f.representative for f in FAMILIES.values()}
+    return [v if v in quick else pytest.param(v, marks=pytest.mark.slow) for v in variants]
+
+
+def whole_trunks_slow(blocks):
+    """pytest params of registered blocks: backbones (whole trunks, seconds each even at small specs) in
+    the slow tier, every other block in the quick tier."""
+    import pytest
+
+    return [pytest.param(b, id=f"{b.role.value}.{b.name}",
+                         marks=[pytest.mark.slow] if b.role.value == "backbone" else [])
+            for b in blocks]

@@ -7,13 +7,14 @@ import pytest
 import torch
 
 from tests.blocks.test_registry_contract import BLOCKS, BASE, example_specs
+from tests.helpers import whole_trunks_slow
 
 
 def refuse(*args, **kwargs):
     raise AssertionError("a tensor built from host data inside forward (not capturable by a CUDA graph)")
 
 
-@pytest.mark.parametrize("b", BLOCKS, ids=[f"{b.role.value}.{b.name}" for b in BLOCKS])
+@pytest.mark.parametrize("b", whole_trunks_slow(BLOCKS))
 def test_forward_builds_no_tensor_from_host_data(b, monkeypatch):
     specs = example_specs(b)
     block = b.cls(*specs, **getattr(b.cls, "example_kwargs", {}))

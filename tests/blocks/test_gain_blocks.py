@@ -83,6 +83,7 @@ def test_gai_traces():
     torch.testing.assert_close(exported.module()(x, g), m(x, g))
 
 
+@pytest.mark.slow
 def test_gai_fvcore_macs_64x128():
     """Spec §2.4: fvcore 0.719 G per GAI on a 64x128 guide (stride 8 of 512x1024); conv + bmm MACs
     equal the per-pixel formula exactly (the rest is BN and the bilinear resize)."""

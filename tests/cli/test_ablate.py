@@ -12,7 +12,10 @@ SMALL = ["--swap", "upsampler=gai", "--nets", "fast_scnn", "--schedule", "smoke"
          "--res", "64x128", "--bench-iters", "4"]
 
 
-def test_dry_run_prints_the_plan_with_estimates_and_writes_nothing(tmp_path):
+def test_dry_run_prints_the_plan_with_estimates_and_writes_nothing(tmp_path, monkeypatch):
+    # fixed probe figures (a real probe times every network once: tests/studies/test_study.py's dry run)
+    line = {"train_fixed": 0.01, "train_per_px": 1e-7, "forward_fixed": 0.001, "forward_per_px": 1e-8}
+    monkeypatch.setattr("arena.studies.estimate.probe", lambda *a, **k: line)
     r = run_cli("ablate", *SMALL, "--seeds", "3", "--dry-run", "--json", "--out", tmp_path / "o")
     assert r.exit_code == 0, r.output
     plan = json.loads(r.stdout)

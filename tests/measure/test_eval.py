@@ -23,6 +23,7 @@ def eval_rows(out):
     return [json.loads(line) for line in (out / "eval.jsonl").read_text().splitlines()]
 
 
+@pytest.mark.slow
 def test_eager_is_the_training_evaluation_and_onnxruntime_keeps_it(run, tmp_path):
     folder, train_row = run
     out = tmp_path / "r"

@@ -116,6 +116,7 @@ def test_primary_within_2pct_of_fvcore(name):
     assert abs(p["macs"] - theirs["total"]) <= 0.02 * theirs["total"], (p["macs"], theirs["total"])
 
 
+@pytest.mark.slow  # fvcore and ptflops each in a process of their own
 def test_counters_are_isolated_and_agree_on_a_small_net():
     p = profile("fast_scnn", (256, 512), cross_check=True)
     assert p["macs_fvcore"] == p["macs"]  # same conventions, exactly
