@@ -34,9 +34,10 @@ def table(folder: str, variants: list[str], resolutions: list[str]) -> str:
         p = r.get("protocol") or {}
         res = p.get("resolution") or "x".join(str(v) for v in p.get("res", []))
         latest[(r["kind"], r["spec"], res, p.get("backend") or "eager")] = r
-    head = "| variant | params | " + " | ".join(f"GMACs {s} | eager ms (FPS) | ORT ms (FPS) | ratio"
-                                               for s in resolutions) + " |"
-    lines = [head, "|---|---:|" + "---:|---:|---:|---|" * len(resolutions)]
+    header = ["variant", "params"] + [f"{c} {s}" if c.startswith("GMACs") else c for s in resolutions
+                                      for c in ("GMACs", "eager ms (FPS)", "ORT ms (FPS)", "ORT / eager")]
+    align = ["---", "---:"] + ["---:", "---:", "---:", "---"] * len(resolutions)
+    rows = []
     for v in variants:
         cells = []
         params = None
@@ -46,8 +47,10 @@ def table(folder: str, variants: list[str], resolutions: list[str]) -> str:
             params = params or (prof and prof["metrics"]["params_inference"])
             cells += [f"{prof['metrics']['gmacs']:.3f}" if prof else "-", _cell(eager) if eager else "-",
                       _cell(ort) if ort else "-", _ratio(ort) if ort else "-"]
-        lines.append(f"| {v} | {params:,} | " + " | ".join(cells) + " |" if params else f"| {v} | - | "
-                     + " | ".join(cells) + " |")
+        rows.append([v, f"{params:,}" if params else "-"] + cells)
+    keep = [k for k in range(len(header)) if k < 2 or any(r[k] != "-" for r in rows)]  # columns nothing measured: out
+    lines = ["| " + " | ".join(header[k] for k in keep) + " |", "|" + "|".join(align[k] for k in keep) + "|"]
+    lines += ["| " + " | ".join(r[k] for k in keep) + " |" for r in rows]
     return "\n".join(lines)
 
 
