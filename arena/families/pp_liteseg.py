@@ -8,6 +8,7 @@ arena/official/paddle.py, which turns `<bn>._mean` / `._variance` into torch's `
 from __future__ import annotations
 
 from arena.families.records import Family, Published, Variant
+from arena.families.stdc import trunk_rules
 from arena.official.keys import KeyTable, parts
 from arena.schedule import Schedule
 
@@ -83,23 +84,8 @@ PADDLE_CBR = (("_conv", "0"), ("_batch_norm", "1"))  # PaddleSeg layer_libs Conv
 SEG_HEAD = (("conv._conv", "body.0.0"), ("conv._batch_norm", "body.0.1"), ("conv_out", "body.2"))
 
 
-def _trunk(repeats: tuple[int, ...]) -> list[tuple[str, str]]:
-    """`backbone.features.{i}`: the stem's two convs, then stage s, module k of `backbone.stdc`."""
-    rules = [(rf"backbone\.features\.{i}\.{part}", f"nodes.x4.convs.{i}.{j}")
-             for i in (0, 1) for part, j in (("conv", 0), ("bn", 1))]
-    i = 2
-    for s, repeat in enumerate(repeats):
-        for k in range(repeat):
-            module = f"nodes.x8_x16_x32.stages.{s}.{k}"
-            rules += [(rf"backbone\.features\.{i}\.conv_list\.(\d+)\.conv", rf"{module}.conv_list.\1.0"),
-                      (rf"backbone\.features\.{i}\.conv_list\.(\d+)\.bn", rf"{module}.conv_list.\1.1"),
-                      (rf"backbone\.features\.{i}\.avd_layer", f"{module}.avd_layer")]
-            i += 1
-    return rules
-
-
 def _pp_liteseg(repeats: tuple[int, ...], name: str) -> KeyTable:
-    rules = _trunk(repeats)
+    rules = trunk_rules("backbone", repeats)  # PaddleSeg's STDC port: STDC-Seg's names
     rules += parts(r"ppseg_head\.cm\.stages\.(\d)\.1", r"nodes.sppm.stages.\1", PADDLE_CBR)
     rules += parts(r"ppseg_head\.cm\.conv_out", "nodes.sppm.conv_out", PADDLE_CBR)
     for i, node in enumerate(("arm8", "arm16", "arm32")):  # arm_list.0 runs at stride 8 (§2.4)

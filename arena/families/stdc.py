@@ -78,23 +78,26 @@ FCN_HEAD = (("conv.conv", "body.0.0"), ("conv.bn", "body.0.1"), ("conv_out", "bo
 DETAIL_HEAD = (("conv.conv", "body.0.0"), ("conv.bn", "body.0.1"), ("conv_out", "body.1"))
 
 
-def _trunk(repeats: tuple[int, ...]) -> list[tuple[str, str]]:
-    """`features.{i}` -> the stem's convs, then stage s, module k of `backbone.stdc`."""
-    rules = [(rf"cp\.backbone\.features\.{i}\.conv", f"nodes.x4.convs.{i}.0") for i in (0, 1)]
-    rules += [(rf"cp\.backbone\.features\.{i}\.bn", f"nodes.x4.convs.{i}.1") for i in (0, 1)]
+def trunk_rules(prefix: str, repeats: tuple[int, ...]) -> list[tuple[str, str]]:
+    """`<prefix>.features.{i}` -> the stem's convs, then stage s, module k of `backbone.stdc`.
+
+    `prefix` is the official module path of the STDC network (a regular expression): `cp\\.backbone` in
+    STDC-Seg, `backbone` in PaddleSeg's port that PP-LiteSeg uses (same module names)."""
+    rules = [(rf"{prefix}\.features\.{i}\.conv", f"nodes.x4.convs.{i}.0") for i in (0, 1)]
+    rules += [(rf"{prefix}\.features\.{i}\.bn", f"nodes.x4.convs.{i}.1") for i in (0, 1)]
     i = 2
     for s, repeat in enumerate(repeats):
         for k in range(repeat):
             module = f"nodes.x8_x16_x32.stages.{s}.{k}"
-            rules += [(rf"cp\.backbone\.features\.{i}\.conv_list\.(\d+)\.conv", rf"{module}.conv_list.\1.0"),
-                      (rf"cp\.backbone\.features\.{i}\.conv_list\.(\d+)\.bn", rf"{module}.conv_list.\1.1"),
-                      (rf"cp\.backbone\.features\.{i}\.avd_layer", f"{module}.avd_layer")]
+            rules += [(rf"{prefix}\.features\.{i}\.conv_list\.(\d+)\.conv", rf"{module}.conv_list.\1.0"),
+                      (rf"{prefix}\.features\.{i}\.conv_list\.(\d+)\.bn", rf"{module}.conv_list.\1.1"),
+                      (rf"{prefix}\.features\.{i}\.avd_layer", f"{module}.avd_layer")]
             i += 1
     return rules
 
 
 def _stdc(repeats: tuple[int, ...], name: str) -> KeyTable:
-    rules = _trunk(repeats)
+    rules = trunk_rules(r"cp\.backbone", repeats)
     for level in ("16", "32"):  # cp.armN: its 3x3 conv is an op.cbr node, its gate attention.arm
         rules += parts(rf"cp\.arm{level}\.conv", f"nodes.r{level}.body", (("conv", "0"), ("bn", "1")))
         rules += [(rf"cp\.arm{level}\.conv_atten", f"nodes.a{level}.conv_atten"),
