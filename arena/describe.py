@@ -90,7 +90,8 @@ def describe_network(spec: str, swaps=None) -> dict[str, Any]:
 
     net = build(spec, swaps, device="meta")
     counts = net.param_counts()
-    return {**net.resolved.row_fields(), "output_stride": net.output_stride, "classes": net.classes,
+    return {**net.resolved.row_fields(), "output_stride": net.output_stride,
+            "logits_stride": net.specs[net.output].stride, "classes": net.classes,
             "final_align_corners": net.final_align_corners, "nodes": graph_rows(net),
             "swapped": [str(n) for n in net.swap_notes], "params_inference": counts["inference"],
             "params_total": counts["total"], "params_training_only": counts["training_only"]}

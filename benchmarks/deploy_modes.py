@@ -2,9 +2,10 @@
 
 Part 1, speed: for every published variant at 512x1024, batch 1, two threads, the six modes (eager,
 compile default, ORT fp32, ORT int8, OpenVINO fp32, OpenVINO int8) are timed interleaved in one run
-(per-round shuffled order), each mode's ratio to eager with its paired 95 % interval, and its argmax
+(per-round shuffled order), each mode's ratio to eager with its paired 95 % interval, its argmax
 agreement with fp32 eager on the same input (random weights: for int8 that figure is meaningless; part
-2 measures it). Geometric means over the variants, per mode.
+2 measures it), and its roofline efficiency (the network's bound at the mode's dtype over the measured
+time, arena.measure.network_bound). Geometric means over the variants, per mode.
 
 Part 2, accuracy: fast_scnn, sgcpnet and fanet18 trained on the demo schedule (synthetic data), then
 `arena eval`'s code on the validation split for eager fp32, ORT and OpenVINO in fp32 and int8: mIoU,
@@ -43,23 +44,40 @@ def speed(args) -> None:
     print(f"part 1: CPU, {args.threads} threads, batch 1, {res[0]}x{res[1]}, {args.iters} interleaved rounds "
           f"(shuffled per round); timed: forward + final resize; int8 calibrated on {args.calibration} "
           f"synthetic training images; ratio = mode / eager time [95 % CI], < 1 is faster")
-    print(f"{'variant':<12} {'eager ms':>9} " + " ".join(f"{name:>22}" for name, *_ in modes[1:]))
+    print(f"{'variant':<12} {'eager ms':>9} {'roof':>5} " + " ".join(f"{name:>28}" for name, *_ in modes[1:]))
     ratios: dict[str, list[float]] = {name: [] for name, *_ in modes[1:]}
+    efficiencies: dict[str, list[float]] = {name: [] for name, *_ in modes}
+    peaks_sources: set[str] = set()
     for net in args.nets.split(","):
         cases = [bench.Case(net, res, bench.Protocol(backend=b, dtype=dt, compile=c, **common), label=name)
                  for name, b, dt, c in modes]
         results = bench.bench(cases)
         cells = []
+        for r in results:
+            bound = r["metrics"].get("roofline") or {}
+            if "efficiency" in bound:
+                efficiencies[r["label"]].append(bound["efficiency"])
+                peaks_sources.add(f"{bound['dtype']}: {bound['peaks_source']}")
         for r in results[1:]:
             m = r["metrics"]
             ratio, acc = m["ratio_to_reference"], m["accuracy"]
             ratios[r["label"]].append(ratio["geomean"])
             cells.append(f"x{ratio['geomean']:.2f} [{ratio['ci_low']:.2f},{ratio['ci_high']:.2f}] "
-                         f"{100 * acc['argmax_agreement']:.1f}%")
-        print(f"{net:<12} {results[0]['metrics']['median_ms']:>9.1f} " + " ".join(f"{c:>22}" for c in cells))
+                         f"{100 * acc['argmax_agreement']:.1f}% {_percent(m.get('roofline'))}")
+        print(f"{net:<12} {results[0]['metrics']['median_ms']:>9.1f} {_percent(results[0]['metrics'].get('roofline'))} "
+              + " ".join(f"{c:>28}" for c in cells))
     print("geometric mean of the ratios: " + ", ".join(f"{k} x{geomean(v):.2f} (speed-up {1 / geomean(v):.2f}x)"
                                                      for k, v in ratios.items()))
-    print("(each cell: ratio [95 % CI] and argmax agreement with fp32 eager; int8's agreement is on random weights)")
+    print("geometric mean of the roofline efficiency: " + ", ".join(f"{k} {100 * geomean(v):.1f} %"
+                                                                    for k, v in efficiencies.items() if v))
+    print("(each cell: ratio [95 % CI], argmax agreement with fp32 eager (int8's is on random weights), and the "
+          "time's share of the network's roofline bound at the mode's dtype (arena.measure.network_bound); "
+          f"peaks {'; '.join(sorted(peaks_sources)) or 'unknown'})")
+
+
+def _percent(bound: dict | None) -> str:
+    """The roofline efficiency as a short cell ('-' where no bound could be formed)."""
+    return f"{100 * bound['efficiency']:4.1f}%" if bound and "efficiency" in bound else "    -"
 
 
 def accuracy(args) -> None:

@@ -182,7 +182,8 @@ def bench(cases: list[Case], *, timer: Timer | None = None, on_step: Callable[[s
     """Prepare every case, time them interleaved, check accuracy (and time every node when `by_node`).
 
     Returns one plain dict per case: {"label", "spec", "res", "protocol" (a Protocol), "row_fields",
-    "metrics", "environment"}. `telemetry(device, threads)` is read halfway through the timing
+    "metrics", "environment"}; metrics["roofline"] is the time against the network's roofline bound at
+    the case's dtype (arena.measure.network_bound; `peaks` replaces the device's, for it and by_node). `telemetry(device, threads)` is read halfway through the timing
     (default: arena.env.fingerprint).
     """
     import torch
@@ -225,6 +226,7 @@ def bench(cases: list[Case], *, timer: Timer | None = None, on_step: Callable[[s
             results = [_result(c, times[k], ratios[k], warmups[k], environment, isinstance(timer, DeviceTimer),
                                prepared[references[k]], [order.index(k) for order in orders])
                        for k, c in enumerate(prepared)]
+            _add_bounds(prepared, results, device, n_threads, peaks)
             if by_node:
                 from arena.measure.by_node import time_nodes
 
@@ -236,6 +238,21 @@ def bench(cases: list[Case], *, timer: Timer | None = None, on_step: Callable[[s
         return results
     finally:
         torch.set_num_threads(saved_threads)
+
+
+def _add_bounds(prepared: list[PreparedCase], results: list[dict], device: str, threads: int | None,
+                peaks: dict[str, Any] | None) -> None:
+    """Each case's time against its network's roofline bound at its dtype (after the timing, which it
+    must not disturb; the modes of one network share one profile). `peaks`: bench's own argument."""
+    from arena.measure.network_bound import bound_for
+
+    profiles: dict = {}
+    for c, result in zip(prepared, results):
+        bound = bound_for(c.case.spec, c.case.res, c.protocol.dtype, device=device, threads=threads,
+                          batch=c.protocol.batch, swaps=c.case.swaps, cache=profiles, given_peaks=peaks)
+        if "ms" in bound:
+            bound["efficiency"] = bound["ms"] / result["metrics"]["median_ms"]
+        result["metrics"]["roofline"] = bound
 
 
 def _result(c: PreparedCase, series, ratio, warmup, environment, check: bool, reference: PreparedCase,

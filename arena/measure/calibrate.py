@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import importlib.util
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -24,11 +25,12 @@ from arena.measure.timing import math_mode, time_repeats, torch_dtype
 
 
 def default_dtypes(dev) -> tuple[str, ...]:
-    """fp32 on CPU; on a GPU every dtype it runs (tf32 on Ampere and newer, bf16 where supported)."""
+    """fp32 on CPU, and int8 where ONNX Runtime is installed (the engines' static int8 runs there);
+    on a GPU every dtype it runs (tf32 on Ampere and newer, bf16 where supported)."""
     import torch
 
     if dev.type == "cpu":
-        return ("fp32",)
+        return ("fp32", "int8") if importlib.util.find_spec("onnxruntime") else ("fp32",)
     out = ["fp32"]
     if torch.cuda.get_device_capability(dev) >= (8, 0):
         out.append("tf32")
@@ -63,12 +65,15 @@ def _gemm_plan(dev, quick: bool) -> dict[str, Any]:
 
 
 def _measure_gemm(dev, dtype: str, quick: bool) -> dict[str, Any]:
-    """Achieved FLOP/s of an n x n x n torch.mm (2 n^3 FLOP), best of the repeats."""
+    """Achieved FLOP/s of an n x n x n torch.mm (2 n^3 FLOP), best of the repeats (int8:
+    `_measure_int8_gemm`)."""
     import torch
 
     plan = _gemm_plan(dev, quick)
     n = plan["n"]
     gen = torch.Generator(device=dev).manual_seed(0)
+    if dtype == "int8":
+        return _measure_int8_gemm(dev, plan)
     a = torch.randn(n, n, device=dev, dtype=torch_dtype(dtype), generator=gen)
     b = torch.randn(n, n, device=dev, dtype=torch_dtype(dtype), generator=gen)
     c = torch.empty(n, n, device=dev, dtype=torch_dtype(dtype))
@@ -77,6 +82,36 @@ def _measure_gemm(dev, dtype: str, quick: bool) -> dict[str, Any]:
                                     repeats=plan["repeats"], target_s=plan["target_s"])
     best = min(times)
     return {"value": 2 * n ** 3 / best, **plan, "inner": inner, "best_s": best, "times_s": times}
+
+
+def _measure_int8_gemm(dev, plan: dict[str, Any]) -> dict[str, Any]:
+    """Achieved int8 ops/s of ONNX Runtime's MatMulInteger (uint8 x int8 -> int32, 2 n^3 ops): the
+    engines are what run int8 here (arena.measure.quantize), and torch's own int8 matmul
+    (`torch._int_mm`) has no fast CPU kernel (on this laptop's CPU it ran at 1/60 of fp32 torch.mm)."""
+    import numpy as np
+    import torch
+
+    from arena.measure.onnx_backend import require_onnxruntime
+
+    ort = require_onnxruntime()
+    from onnx import TensorProto, helper, numpy_helper
+
+    n = plan["n"]
+    rng = np.random.default_rng(0)
+    weight = numpy_helper.from_array(rng.integers(-128, 128, (n, n), dtype=np.int8), "B")
+    graph = helper.make_graph([helper.make_node("MatMulInteger", ["A", "B"], ["Y"])], "int8_gemm",
+                              [helper.make_tensor_value_info("A", TensorProto.UINT8, [n, n])],
+                              [helper.make_tensor_value_info("Y", TensorProto.INT32, [n, n])], [weight])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    options = ort.SessionOptions()
+    options.intra_op_num_threads, options.inter_op_num_threads = torch.get_num_threads(), 1  # _num_threads set it
+    session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    feed = {"A": rng.integers(0, 256, (n, n), dtype=np.uint8)}
+    times, inner = time_repeats(lambda: session.run(None, feed), str(dev), warmup=plan["warmup"],
+                                repeats=plan["repeats"], target_s=plan["target_s"])
+    best = min(times)
+    return {"value": 2 * n ** 3 / best, **plan, "op": f"onnxruntime {ort.__version__} MatMulInteger (u8 x s8)",
+            "inner": inner, "best_s": best, "times_s": times}
 
 
 def _llc_bytes(dev) -> int | None:

@@ -21,6 +21,7 @@ from arena.errors import ArenaError
 from arena.measure.timing import DTYPES
 
 CACHE_VERSION = 1
+PEAK_DTYPES = (*DTYPES, "int8")  # int8: the CPU engines' static int8 (arena.measure.quantize)
 
 
 # -- the cache -------------------------------------------------------------------------------------
@@ -38,7 +39,7 @@ def _valid_rate(x: Any) -> bool:
 
 def _valid_entry(entry: Any) -> bool:
     return (isinstance(entry, dict) and isinstance(entry.get("flops"), dict)
-            and all(k in DTYPES and _valid_rate(v) for k, v in entry["flops"].items())
+            and all(k in PEAK_DTYPES and _valid_rate(v) for k, v in entry["flops"].items())
             and (entry.get("bandwidth") is None or _valid_rate(entry["bandwidth"])))
 
 
@@ -134,8 +135,10 @@ def device_key(device: str = "cpu", threads: int | None = None) -> tuple[str, st
 def check_dtype(dtype: str, dev) -> None:
     import torch
 
-    if dtype not in DTYPES:
-        raise ArenaError(f"unknown dtype {dtype!r}: choose from {', '.join(DTYPES)}")
+    if dtype not in PEAK_DTYPES:
+        raise ArenaError(f"unknown dtype {dtype!r}: choose from {', '.join(PEAK_DTYPES)}")
+    if dtype == "int8" and dev.type != "cpu":
+        raise ArenaError("int8 runs on the CPU engines (ONNX Runtime, OpenVINO): measure its peak with --device cpu")
     if dtype == "tf32":
         if dev.type != "cuda" or torch.cuda.get_device_capability(dev) < (8, 0):
             raise ArenaError("tf32 is a tensor-core mode of Ampere and newer GPUs: use fp32 on this device")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from arena.dsl.ir import ROLES
+from arena.dsl.ir import INPUT_NAME, ROLES
 from arena.errors import ArenaError
 from arena.sizes import ResolutionError
 
@@ -122,11 +122,13 @@ def profile(spec: str, res: tuple[int, int] = (512, 1024), *, classes: int | Non
         check_memory(net, height, width, peak + weights, max_bytes)  # cross-checks run real compute, real weights
         for name in CROSS_CHECKS:
             checks[name] = cross_checks.count_isolated(name, net.canonical, height, width)  # canonical holds classes
-    return _assemble(net, (height, width), batch, prim, checks, peak, out_shape)
+    shapes[INPUT_NAME] = tuple(x.shape)
+    return _assemble(net, (height, width), batch, prim, checks, peak, out_shape, shapes)
 
 
-def _assemble(net, res, batch, prim, checks, peak, out_shape) -> dict[str, Any]:
-    """Per-node rows, the wrapper row, role totals and flags from the counters' raw outputs."""
+def _assemble(net, res, batch, prim, checks, peak, out_shape, values) -> dict[str, Any]:
+    """Per-node rows, the wrapper row, role totals and flags from the counters' raw outputs
+    (`values`: each value's shape, by name, the image included: a node's input bytes)."""
     params = net.param_counts()
     nodes = []
     for node in net.plan:
@@ -134,12 +136,13 @@ def _assemble(net, res, batch, prim, checks, peak, out_shape) -> dict[str, Any]:
         shapes = prim["out_shapes"].get(node.name, [])
         row = {"node": node.name, "role": node.role.value, "block": node.block, "aux": node.aux,
                "params": params["per_node"][node.name], "macs": prim["per_node"].get(node.name) if ran else None,
+               "in_bytes": sum(4 * _prod(values[v]) for v in node.inputs if v in values) if ran else 0,
                "out_shapes": shapes, "out_bytes": sum(4 * _prod(s) for s in shapes),
                "temp_bytes": prim["temp_bytes"].get(node.name, 0), "ops": prim["ops"].get(node.name, {}),
                "missed": {"primary": prim["uncounted"].get(node.name, [])} if ran else {}}
         nodes.append(row)
     nodes.append({"node": WRAPPER, "role": "wrapper", "block": "resize", "aux": None, "params": 0,
-                  "macs": prim["wrapper"], "out_shapes": [out_shape], "out_bytes": 4 * _prod(out_shape),
+                  "macs": prim["wrapper"], "in_bytes": 4 * _prod(values[net.output]), "out_shapes": [out_shape], "out_bytes": 4 * _prod(out_shape),
                   "temp_bytes": 0, "ops": {}, "missed": {"primary": prim["uncounted"].get(WRAPPER, [])}})
     from arena.measure.counters import is_zero_by_convention
 

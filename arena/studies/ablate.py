@@ -40,10 +40,13 @@ def ablation_study(swaps: list[str], nets: list[str] | None = None, *, seeds: in
         raise ArenaError(f"--seeds {seeds}: a paired interval needs at least 2 seeds (its t has n - 1 degrees of "
                          "freedom, 0 with one seed), better 3; or pass --skip-train")
     kinds = ["profile"] + ([] if skip_bench else ["bench"]) + ([] if skip_train else ["train"])
-    train: dict[str, Any] = {"schedule": schedule, "data": data, "device": device}
+    # the device only when it is not the default cpu: spelled as a study file spells it, so the rows of
+    # `arena run` with the same jobs have the same keys and are reused, not run again
+    where = {} if device == "cpu" else {"device": device}
+    train: dict[str, Any] = {"schedule": schedule, "data": data, **where}
     if iters:
         train["iters"] = iters
-    bench: dict[str, Any] = {"device": device}
+    bench: dict[str, Any] = dict(where)
     if bench_iters:
         bench["iters"] = bench_iters
     name = "ablate_" + "_".join(s.replace("=", "-").replace("(", "").replace(")", "").replace(",", "-") for s in swaps)

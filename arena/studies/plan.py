@@ -47,7 +47,10 @@ class Job:
 
     @property
     def label(self) -> str:
-        what = " vs ".join(self.specs)
+        """How plans, progress lines and failure logs name the job (a bench of many networks: the
+        first two and a count, so a plan's table stays as wide as a terminal)."""
+        what = " vs ".join(self.specs) if len(self.specs) <= 3 else \
+            f"{len(self.specs)} networks timed together ({', '.join(self.specs[:2])} and {len(self.specs) - 2} more)"
         where = f" @ {self.res[0]}x{self.res[1]}" if self.res else ""
         seed = f" seed {self.seed}" if self.seed is not None else ""
         return f"{self.kind} {what}{where}{seed}"

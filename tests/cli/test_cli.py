@@ -23,6 +23,12 @@ def test_show_fast_scnn_prints_graph_and_totals():
     assert f"inference {VARIANTS['fast_scnn'].params:,}" in r.output and "total 1,194,473" in r.output
 
 
+def test_show_names_the_deepest_stride_and_the_logits_stride():
+    r = run_cli("show", "segformer_b0")  # specs/segformer.md: MiT reaches 1/32, the all-MLP head predicts at 1/4
+    assert r.exit_code == 0, r.output
+    assert "output stride 32 (deepest feature; logits at 1/4)" in r.output
+
+
 def test_show_prints_block_arguments_as_written_in_the_net_file():
     r = run_cli("show", "s2fpn18")  # s2fpn.arena: fusion.apf(..., spatial=attention.ssam, channel=attention.crb)
     assert r.exit_code == 0, r.output

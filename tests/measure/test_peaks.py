@@ -85,6 +85,19 @@ def test_calibrate_merges_dtypes_into_one_entry(_cache):
     assert set(entry["flops"]) == {"fp32", "bf16"} and entry["threads"] == 1
 
 
+def test_int8_peak_is_onnxruntimes_int8_gemm_cached_beside_fp32(_cache):
+    import torch
+
+    pytest.importorskip("onnxruntime")
+    assert "int8" in cal.default_dtypes(torch.device("cpu"))  # the engines' int8 runs on the CPU
+    r = cal.calibrate("cpu", ("fp32", "int8"), quick=True, threads=1)
+    assert r["flops"]["int8"] > 0 and "MatMulInteger" in r["protocol"]["gemm"]["int8"]["op"]
+    (entry,) = json.loads(_cache.read_text())["devices"].values()
+    assert set(entry["flops"]) == {"fp32", "int8"}
+    p = pk.peaks("cpu", "int8", threads=1, calibrate_if_missing=False)
+    assert p["flops"] == pytest.approx(r["flops"]["int8"]) and p["dtype"] == "int8"
+
+
 def test_corrupted_cache_is_ignored_with_a_warning(_cache, monkeypatch):
     _cache.write_text("{not json")
     with pytest.warns(UserWarning, match="damaged peaks cache"):
@@ -116,6 +129,13 @@ def test_each_cache_has_its_own_file_in_the_one_folder(monkeypatch, tmp_path):
     assert estimate.cache_path() == tmp_path / "estimates.json"
     monkeypatch.setattr(peaks_cache, "cache_path", lambda: tmp_path / "elsewhere" / "peaks.json")
     assert estimate.cache_path() == tmp_path / "estimates.json"
+
+
+def test_int8_peak_is_a_cpu_figure():
+    import torch
+
+    with pytest.raises(ArenaError, match="int8 runs on the CPU engines"):
+        peaks_cache.check_dtype("int8", torch.device("cuda"))
 
 
 def test_bad_inputs_are_one_line_errors():

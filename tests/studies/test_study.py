@@ -174,3 +174,18 @@ def test_an_ablation_whose_pairs_hold_two_settings_is_refused(tmp_path):
     Store(tmp_path).append(rows)
     with pytest.raises(ArenaError, match="hold 2 settings .* paired only within one setting"):
         summarise(study, plan, tmp_path)
+
+
+def test_an_ablation_and_the_same_grid_as_a_study_file_share_their_job_keys():
+    """`arena ablate` after `arena run` of the same jobs reuses the study's rows (no job runs twice)."""
+    from arena.studies.ablate import ablation_study
+    from arena.studies.schema import from_dict
+
+    ablation = ablation_study(["upsampler=gai"], ["fast_scnn"], seeds=3, schedule="demo", res=(64, 128),
+                              bench_iters=20)
+    study = from_dict({"study": {"name": "mine", "networks": ["fast_scnn"], "swaps": ["upsampler=gai"],
+                                 "seeds": [0, 1, 2], "resolutions": ["64x128"],
+                                 "kinds": ["profile", "bench", "train"]},
+                       "train": {"schedule": "demo"}, "bench": {"iters": 20}})
+    keys = {k for job in expand(study).jobs for k in job.keys()}
+    assert {k for job in expand(ablation).jobs for k in job.keys()} == keys and len(keys) == 2 + 2 + 6

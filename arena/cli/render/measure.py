@@ -103,7 +103,19 @@ def _footnote(outcome: list[dict[str, Any]], rows: list[dict[str, Any]]) -> str:
             f"{p['iters']} iterations after warm-up {escape(p['warmup_rule'])}; {escape(p['statistic'])}. "
             f"Ratios paired by round, the order of the cases shuffled per round (order seed "
             f"{p.get('order_seed', 0)}): the median per-round ratio, and x the geometric mean with its "
-            f"{100 * confidence:g} % t-interval on the per-round log-ratio (df = rounds - 1).[/]")
+            f"{100 * confidence:g} % t-interval on the per-round log-ratio (df = rounds - 1).{_bound_note(outcome)}[/]")
+
+
+def _bound_note(outcome: list[dict[str, Any]]) -> str:
+    """How the roofline column is formed, its peaks' sources, and why a case has none."""
+    bounds = [item["metrics"].get("roofline") or {} for item in outcome]
+    sources = sorted({f"{b['dtype']}: {b['peaks_source']}" for b in bounds if b.get("peaks_source")})
+    errors = sorted({b["error"] for b in bounds if "error" in b})
+    if not sources and not errors:
+        return ""
+    return escape(" Roofline: the median time against the network's bound at the case's dtype, the sum over its "
+                  "nodes of max(2 x MACs / peak FLOP/s, bytes moved / peak bandwidth) (arena.measure.network_bound); "
+                  "peaks " + "; ".join(sources) + "".join(f"; no bound: {e}" for e in errors) + ".")
 
 
 def bench_tables(outcome: list[dict[str, Any]], rows: list[dict[str, Any]]) -> list[Any]:
@@ -115,7 +127,8 @@ def bench_tables(outcome: list[dict[str, Any]], rows: list[dict[str, Any]]) -> l
                   Column("p10", justify="right"), Column("p90", justify="right"), Column("FPS", justify="right"),
                   Column("median ratio", justify="right"),
                   Column(escape(f"{_ratio_header(outcome)} [95 % CI]"), no_wrap=True),
-                  Column("vs fp32 eager", no_wrap=True), Column("setup", no_wrap=True), title="latency (interleaved)")
+                  Column("vs fp32 eager", no_wrap=True), Column("roofline", no_wrap=True),
+                  Column("setup", no_wrap=True), title="latency (interleaved)")
     for item in outcome:
         m, (h, w) = item["metrics"], item["res"]
         acc = m.get("accuracy")
@@ -130,7 +143,7 @@ def bench_tables(outcome: list[dict[str, Any]], rows: list[dict[str, Any]]) -> l
                           if k in ("compile_s", "graph_recording_s", "capture_s", "export_s", "folded_bn"))
         table.add_row(escape(item["spec"]), f"{h}x{w}", *([escape(item.get("mode") or "")] if with_mode else []),
                       _ms(m["median_ms"]), _ms(m["p10_ms"]), _ms(m["p90_ms"]), f"{m['fps']:.1f}",
-                      *_ratio_cells(item), check, setup or "-")
+                      *_ratio_cells(item), check, _bound_cell(m.get("roofline")), setup or "-")
     out.append(table)
     for item in outcome:
         nodes = item["metrics"].get("by_node")
@@ -138,6 +151,15 @@ def bench_tables(outcome: list[dict[str, Any]], rows: list[dict[str, Any]]) -> l
             out.append(nodes_table(item["label"], nodes))
     out.append(_footnote(outcome, rows))
     return out
+
+
+def _bound_cell(bound: dict[str, Any] | None) -> str:
+    """The network's roofline bound at the case's dtype and the share of it the measured time reaches."""
+    if not bound:
+        return "-"
+    if "error" in bound:
+        return "[yellow]no bound[/]"
+    return f"{100 * bound['efficiency']:.1f} % of {_ms(bound['ms'])} ms ({bound['dtype']}, {bound['limit']})"
 
 
 def nodes_table(label: str, d: dict[str, Any]) -> Table:
@@ -160,8 +182,10 @@ def peaks_table(peaks: dict[str, Any]) -> Table:
     gemm = peaks.get("protocol", {}).get("gemm", {})
     for dtype, flops in (peaks.get("flops") or {}).items():
         how = gemm.get(dtype, {})
-        table.add_row(f"{dtype} GEMM", "-" if flops is None else f"{flops / 1e12:.3f} TFLOP/s",
-                      escape(f"torch.mm n={how.get('n')}, best of {how.get('repeats')}") if how else "")
+        unit = "TOP/s" if dtype == "int8" else "TFLOP/s"
+        table.add_row(f"{dtype} GEMM", "-" if flops is None else f"{flops / 1e12:.3f} {unit}",
+                      escape(f"{how.get('op', 'torch.mm')} n={how.get('n')}, best of {how.get('repeats')}")
+                      if how else "")
     triad = peaks.get("protocol", {}).get("triad", {})
     bw = peaks.get("bandwidth")
     table.add_row("triad bandwidth", "-" if bw is None else f"{bw / 1e9:.1f} GB/s",

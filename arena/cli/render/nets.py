@@ -49,7 +49,8 @@ def block_tree(d: dict[str, Any]) -> Tree:
 
 def network_tree(d: dict[str, Any]) -> Tree:
     corners = "aligned" if d["final_align_corners"] else "not aligned"
-    tree = Tree(f"[bold]{escape(d['spec'])}[/]  output stride {d['output_stride']}, {d['classes']} classes, "
+    tree = Tree(f"[bold]{escape(d['spec'])}[/]  output stride {d['output_stride']} (deepest feature; logits at "
+                f"1/{d['logits_stride']}), {d['classes']} classes, "
                 f"final resize bilinear, corners {corners} (final_align_corners={d['final_align_corners']})")
     for r in d["nodes"]:
         tag = f" [yellow](aux, weight {r['aux']})[/]" if r["aux"] is not None else ""
