@@ -17,11 +17,11 @@ demo: install
 	$(BIN)/arena demo --out arena-demo
 
 test: install
-	$(BIN)/pytest -q -n auto
+	$(BIN)/pytest -q -n auto --durations=30
 
 # the everyday loop (under 2 minutes on 2 cores): everything but the `slow` marker
 quick: install
-	$(BIN)/pytest -q -n auto -m "not slow"
+	$(BIN)/pytest -q -n auto -m "not slow" --durations=30
 
 clean:
 	rm -rf $(VENV) build *.egg-info
