@@ -57,9 +57,10 @@ def test_cuda_1_is_prepared_and_timed_inside_its_device_scope(monkeypatch):
 
     monkeypatch.setattr(bench, "prepare", fake_prepare)
     cases = [Case(n, RES, Protocol(device="cuda:1", **TINY), label=n) for n in ("A", "B")]
-    monkeypatch.setattr(bench, "_result", lambda c, *a: {"label": c.label})
-    bench.bench(cases, timer=timer, telemetry=lambda device, threads: {"device": device})
+    monkeypatch.setattr(bench, "_result", lambda c, *a: {"label": c.label, "metrics": {"median_ms": 1.0}})
+    results = bench.bench(cases, timer=timer, telemetry=lambda device, threads: {"device": device})
     assert seen["prepare"] == [1, 1] and set(seen["timer"]) == {1} and gpu.current is None
+    assert all("error" in r["metrics"]["roofline"] for r in results)  # "A" and "B" name no network: no bound
 
 
 def test_device_scope_enters_the_gpu_named(monkeypatch):
