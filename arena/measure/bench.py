@@ -183,8 +183,8 @@ def bench(cases: list[Case], *, timer: Timer | None = None, on_step: Callable[[s
 
     Returns one plain dict per case: {"label", "spec", "res", "protocol" (a Protocol), "row_fields",
     "metrics", "environment"}; metrics["roofline"] is the time against the network's roofline bound at
-    the case's dtype (arena.measure.network_bound; `peaks` replaces the device's, for it and by_node). `telemetry(device, threads)` is read halfway through the timing
-    (default: arena.env.fingerprint).
+    the case's dtype (arena.measure.network_bound; `peaks` replaces the device's, for it and by_node).
+    `telemetry(device, threads)` is read halfway through the timing (default: arena.env.fingerprint).
     """
     import torch
 

@@ -70,10 +70,10 @@ def _measure_gemm(dev, dtype: str, quick: bool) -> dict[str, Any]:
     import torch
 
     plan = _gemm_plan(dev, quick)
-    n = plan["n"]
-    gen = torch.Generator(device=dev).manual_seed(0)
     if dtype == "int8":
         return _measure_int8_gemm(dev, plan)
+    n = plan["n"]
+    gen = torch.Generator(device=dev).manual_seed(0)
     a = torch.randn(n, n, device=dev, dtype=torch_dtype(dtype), generator=gen)
     b = torch.randn(n, n, device=dev, dtype=torch_dtype(dtype), generator=gen)
     c = torch.empty(n, n, device=dev, dtype=torch_dtype(dtype))

@@ -9,8 +9,8 @@ OpenVINO) at that dtype, so ``efficiency = bound / measured`` compares them on o
 What it is and is not: a lower bound on time when the peaks are the device's, and the bytes a lower
 bound on traffic. int8 counts one byte per element for weights and activations (a QDQ graph keeps
 some ops, resize and softmax among them, in fp32: its real traffic is larger) and the int8 GEMM
-rate that `arena bench --calibrate` measures with torch's int8 matmul; an engine whose int8
-kernels beat torch's can show an efficiency above 1. A fused graph (compile, the engines) does not
+rate that `arena bench --calibrate` measures with ONNX Runtime's MatMulInteger; an engine whose
+int8 kernels beat that GEMM (OpenVINO's may) can show an efficiency above 1. A fused graph (compile, the engines) does not
 write the values inside a node, and the bound does not count them either; it does count each value
 between nodes, which a fusion across nodes can skip.
 """
@@ -53,14 +53,12 @@ def bound_for(spec: str, res: tuple[int, int], dtype: str, *, device: str, threa
     from arena.measure.peaks import peaks
     from arena.measure.profile import profile
 
+    cache = {} if cache is None else cache
     key = (spec, tuple(res), batch, tuple(swaps or ()))
     try:
-        if cache is None or key not in cache:
-            prof = profile(spec, tuple(res), swaps=list(swaps) if swaps else None, batch=batch)
-            if cache is not None:
-                cache[key] = prof
-        prof = cache[key] if cache is not None else prof
-        return network_bound(prof, dtype, given_peaks or peaks(device, dtype, threads=threads))
+        if key not in cache:
+            cache[key] = profile(spec, tuple(res), swaps=list(swaps) if swaps else None, batch=batch)
+        return network_bound(cache[key], dtype, given_peaks or peaks(device, dtype, threads=threads))
     except ArenaError as e:  # a profile refused (resolution, memory), no peak for the dtype
         return {"error": str(e)}
 

@@ -142,7 +142,8 @@ def _assemble(net, res, batch, prim, checks, peak, out_shape, values) -> dict[st
                "missed": {"primary": prim["uncounted"].get(node.name, [])} if ran else {}}
         nodes.append(row)
     nodes.append({"node": WRAPPER, "role": "wrapper", "block": "resize", "aux": None, "params": 0,
-                  "macs": prim["wrapper"], "in_bytes": 4 * _prod(values[net.output]), "out_shapes": [out_shape], "out_bytes": 4 * _prod(out_shape),
+                  "macs": prim["wrapper"], "in_bytes": 4 * _prod(values[net.output]), "out_shapes": [out_shape],
+                  "out_bytes": 4 * _prod(out_shape),
                   "temp_bytes": 0, "ops": {}, "missed": {"primary": prim["uncounted"].get(WRAPPER, [])}})
     from arena.measure.counters import is_zero_by_convention
 
